@@ -1,0 +1,3 @@
+from coursebuild.cli import main
+
+main()

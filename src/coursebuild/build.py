@@ -1,0 +1,100 @@
+"""The pipeline, end to end: load -> parse -> validate -> render -> package -> write.
+
+Each stage collects problems instead of stopping at the first; the pipeline stops between stages when
+there are errors, and nothing is written unless every package of the course came out clean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coursebuild.catalogue import Catalogue, find_catalogue, load_catalogue
+from coursebuild.errors import Problem, Problems
+from coursebuild.load import load_course
+from coursebuild.model import Course
+from coursebuild.parse import parse_course
+from coursebuild.paths import forget_listings
+from coursebuild.render import Site, load_theme, render_course, theme_search_path
+from coursebuild.targets import get_target
+from coursebuild.validate import validate_course
+from coursebuild.write import write_atomically, zip_bytes
+
+
+@dataclass
+class CourseBuild:
+    root: Path
+    problems: Problems
+    course: Course | None = None
+    catalogue: Catalogue | None = None
+    site: Site | None = None
+    packages: dict[str, bytes] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems.errors
+
+    def package_name(self, fmt: str) -> str:
+        assert self.course is not None
+        return f"{self.course.id}-{self.course.config.version}-{fmt}.zip"
+
+
+_catalogues: dict[Path, Catalogue | None] = {}
+
+
+def _catalogue_for(root: Path, problems: Problems) -> Catalogue | None:
+    path = find_catalogue(root.resolve())
+    if path is None:
+        return None
+    if path not in _catalogues:
+        own = Problems(problems.root)
+        _catalogues[path] = load_catalogue(path, own)
+        if own.errors:
+            _catalogues[path] = None
+        problems.extend(own)
+    return _catalogues[path]
+
+
+def compile_course(root: Path, project_root: Path | None = None) -> CourseBuild:
+    """Load, parse and validate one course; render it if it is valid."""
+    forget_listings()
+    problems = Problems(project_root)
+    result = CourseBuild(root, problems)
+    loaded = load_course(root, problems)
+    if loaded is None:
+        return result
+    course = parse_course(loaded, problems)
+    result.course = course
+    result.catalogue = _catalogue_for(root, problems)
+    validate_course(course, result.catalogue, problems)
+    theme = load_theme(
+        course.config.theme, theme_search_path(root), problems, course.config_source.path, course.config_line("theme")
+    )
+    if problems.errors or theme is None:
+        return result
+    result.site = render_course(course, theme, problems)
+    return result
+
+
+def build_course(
+    root: Path, formats: list[str] | None, out_dir: Path | None, project_root: Path | None = None
+) -> CourseBuild:
+    """Compile one course and package it in each format; write the zips only if all are clean."""
+    result = compile_course(root, project_root)
+    if result.site is None or result.course is None:
+        return result
+    for fmt in formats or result.course.config.formats:
+        target = get_target(fmt)
+        result.packages[fmt] = zip_bytes(target.package(result.site, result.problems))
+    if result.problems.errors or out_dir is None:
+        return result
+    for fmt, data in result.packages.items():
+        path = out_dir / result.package_name(fmt)
+        write_atomically(path, data)
+        result.written.append(path)
+    return result
+
+
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file, p.line or 0, p.message))

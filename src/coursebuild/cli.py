@@ -1,0 +1,123 @@
+"""The command line: a thin layer that parses arguments and calls the pipeline.
+
+Exit codes: 0 success, 1 content errors (each printed with file and line), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from coursebuild import __version__
+from coursebuild.build import CourseBuild, build_course, compile_course, sorted_problems
+from coursebuild.errors import ContentError, Problem
+from coursebuild.load import discover_courses
+from coursebuild.targets import get_target, registered_formats
+
+COURSES_DIR = Path("courses")
+
+
+def _course_dirs(paths: tuple[Path, ...]) -> list[Path]:
+    if paths:
+        return [Path(p) for p in paths]
+    if not COURSES_DIR.is_dir():
+        raise click.UsageError("no course folders given and no ./courses folder here")
+    found = discover_courses(COURSES_DIR)
+    if not found:
+        raise click.UsageError(f"no course.yml found under {COURSES_DIR}/")
+    return found
+
+
+def _check_formats(formats: tuple[str, ...]) -> list[str] | None:
+    known = registered_formats()
+    for fmt in formats:
+        if fmt not in known:
+            raise click.BadParameter(f"'{fmt}' (choose from {', '.join(known)})", param_hint="--format")
+    return list(formats) or None
+
+
+def _report(results: list[CourseBuild], verb: str) -> None:
+    problems: list[Problem] = sorted_problems([p for r in results for p in r.problems.items])
+    seen = set()
+    for problem in problems:
+        if problem in seen:
+            continue
+        seen.add(problem)
+        click.echo(problem.format(), err=True)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise ContentError([p for r in failed for p in r.problems.errors])
+    for result in results:
+        for path in result.written:
+            click.echo(f"wrote {path}")
+    if verb == "validate":
+        click.echo(f"{len(results)} course{'s' if len(results) != 1 else ''} valid")
+
+
+def _run_all(course_dirs: list[Path], run, label: str) -> list[CourseBuild]:
+    project_root = Path.cwd()
+    if len(course_dirs) > 1 and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        results = []
+        with Progress(transient=True) as progress:
+            task = progress.add_task(label, total=len(course_dirs))
+            for course_dir in course_dirs:
+                progress.update(task, description=f"{label} {course_dir}")
+                results.append(run(course_dir, project_root))
+                progress.advance(task)
+        return results
+    return [run(course_dir, project_root) for course_dir in course_dirs]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="coursebuild")
+def main() -> None:
+    """Build NHS AI-education courses written in Markdown into SCORM, cmi5, xAPI and web packages."""
+
+
+@main.command()
+@click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT", help="Output format (repeatable); default: the course's own list.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder for the packages.")
+def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path) -> None:
+    """Build packages for COURSE_DIRS (default: every course under ./courses)."""
+    chosen = _check_formats(formats)
+    dirs = _course_dirs(course_dirs)
+    results = _run_all(dirs, lambda d, root: build_course(d, chosen, out_dir, root), "building")
+    _report(results, "build")
+
+
+@main.command()
+@click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def validate(course_dirs: tuple[Path, ...]) -> None:
+    """Check COURSE_DIRS as a build would, writing nothing."""
+    dirs = _course_dirs(course_dirs)
+    results = _run_all(dirs, lambda d, root: build_course(d, None, None, root), "checking")
+    _report(results, "validate")
+
+
+@main.command(name="list")
+def list_courses() -> None:
+    """List the courses under ./courses with id, version, pathway and lessons."""
+    rows = []
+    for course_dir in _course_dirs(()):
+        result = compile_course(course_dir, Path.cwd())
+        course = result.course
+        if course is None:
+            rows.append((str(course_dir), "?", "?", "?", "has errors: run coursebuild validate"))
+            continue
+        rows.append((course.id, course.config.version, course.config.pathway.value, str(len(course.lessons)), str(course_dir)))
+    headers = ("id", "version", "pathway", "lessons", "folder")
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@main.command()
+def formats() -> None:
+    """List the output formats this coursebuild can write."""
+    for name in registered_formats():
+        click.echo(f"{name:10} {get_target(name).description}")

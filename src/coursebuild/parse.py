@@ -1,0 +1,148 @@
+"""Parse stage: turn the loaded sources into the course model (lessons as HTML parts, questions, scenes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coursebuild.errors import Problems
+from coursebuild.load import LoadedCourse, MarkdownSource, ScenarioFile
+from coursebuild.markdown import ParseContext, parse_markdown, render_fragment, render_inline
+from coursebuild.model import (
+    Assessment,
+    AssessmentMeta,
+    ChoiceQuestion,
+    Course,
+    HtmlPart,
+    Lesson,
+    LessonMeta,
+    Module,
+    PlacedQuestion,
+    Scenario,
+    SourceRef,
+    TrueFalseQuestion,
+)
+from coursebuild.paths import check_reference
+
+
+def parse_course(loaded: LoadedCourse, problems: Problems) -> Course:
+    return _CourseParser(loaded, problems).parse()
+
+
+def drop_title_heading(body: str, title: str) -> str:
+    """Authors often repeat the title as '# Title'; the page already shows it, so blank that one line."""
+    lines = body.split("\n")
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if line.startswith("# ") and line[2:].strip().lower() == title.strip().lower():
+            lines[i] = ""
+        break
+    return "\n".join(lines)
+
+
+class _CourseParser:
+    def __init__(self, loaded: LoadedCourse, problems: Problems):
+        self.loaded = loaded
+        self.problems = problems
+        self.assets: set[str] = set()
+
+    def context(self, path: Path, first_line: int, allow_questions: bool = True) -> ParseContext:
+        ctx = ParseContext(path, self.loaded.root, first_line, self.problems, allow_questions)
+        ctx.assets = self.assets
+        return ctx
+
+    def parse(self) -> Course:
+        config = self.loaded.config
+        if config.modules is not None:
+            modules = {m.id: Module(m.id, m.title, []) for m in config.modules}
+        else:
+            modules = {None: Module("lessons", config.title, [])}
+        for module_id, source in self.loaded.lessons:
+            modules[module_id].lessons.append(self.lesson(source, module_id))
+        course = Course(config, self.loaded.root, SourceRef(self.loaded.root / "course.yml"), list(modules.values()))
+        course.config_lines = self.loaded.config_doc.lines
+        if self.loaded.assessment is not None:
+            course.assessment = self.assessment(self.loaded.assessment)
+        course.scenarios = [self.scenario(file) for file in self.loaded.scenarios]
+        if config.brand.logo:
+            path = check_reference(
+                config.brand.logo, self.loaded.root, self.problems, course.config_source.path,
+                self.loaded.config_doc.line_of(("brand", "logo")), "logo",
+            )
+            if path is not None:
+                self.assets.add(config.brand.logo)
+        course.assets = set(self.assets)
+        return course
+
+    def lesson(self, source: MarkdownSource, module_id: str | None) -> Lesson:
+        meta = source.meta
+        assert isinstance(meta, LessonMeta)
+        lesson_assets: set[str] = set()
+        ctx = ParseContext(source.path, self.loaded.root, source.body_first_line, self.problems)
+        ctx.assets = lesson_assets
+        parsed = parse_markdown(drop_title_heading(source.body, meta.title), ctx)
+        if parsed.word_count == 0 and not parsed.questions:
+            self.problems.error(
+                source.path, source.body_first_line, "this lesson has no content", "write the lesson below the front matter"
+            )
+        for level, title, line in parsed.headings:
+            if level == 1:
+                self.problems.error(
+                    source.path, line, f"heading '# {title}' is a top-level heading",
+                    "the lesson title (from the front matter) is the page's only top-level heading; start sections at '##'",
+                )
+        for placed in parsed.questions:
+            self.question_text(placed)
+        self.assets |= lesson_assets
+        return Lesson(
+            meta, SourceRef(source.path, 1), module_id, parsed.parts, parsed.questions, lesson_assets,
+            parsed.word_count, source.meta_doc.lines,
+        )
+
+    def question_text(self, placed: PlacedQuestion) -> None:
+        question = placed.question
+        path = placed.source.path
+
+        def fragment(text: str, *field: str | int) -> str:
+            return render_fragment(text, self.context(path, (placed.line_of(*field) or 1), allow_questions=False))
+
+        placed.prompt_html = fragment(question.prompt, "prompt")
+        placed.case_html = fragment(question.case, "case") if question.case else ""
+        placed.feedback_html = fragment(question.feedback, "feedback") if question.feedback else ""
+        if isinstance(question, ChoiceQuestion):
+            for option in question.options:
+                placed.option_feedback_html[option.id] = render_inline(option.feedback)
+        elif isinstance(question, TrueFalseQuestion):
+            placed.option_feedback_html["true"] = render_inline(question.feedback_true)
+            placed.option_feedback_html["false"] = render_inline(question.feedback_false)
+
+    def assessment(self, source: MarkdownSource) -> Assessment:
+        meta = source.meta
+        assert isinstance(meta, AssessmentMeta)
+        ctx = self.context(source.path, source.body_first_line)
+        parsed = parse_markdown(drop_title_heading(source.body, meta.title), ctx)
+        if not parsed.questions:
+            self.problems.error(source.path, source.body_first_line, "the assessment has no questions", "add ```question blocks")
+        for placed in parsed.questions:
+            self.question_text(placed)
+        intro = "".join(part.html for part in parsed.parts if isinstance(part, HtmlPart))
+        return Assessment(meta, SourceRef(source.path, 1), intro, parsed.questions)
+
+    def scenario(self, file: ScenarioFile) -> Scenario:
+        doc = file.doc
+        scenario = Scenario(file.model, SourceRef(file.path, 1), {}, {})
+        for scene_id, scene in file.model.scenes.items():
+            scenario.scene_lines[scene_id] = doc.line_of(("scenes", scene_id))
+            ctx = self.context(file.path, doc.line_of(("scenes", scene_id, "text")) + 1, allow_questions=False)
+            scenario.scene_html[scene_id] = render_fragment(scene.text, ctx)
+            if scene.image and check_reference(
+                scene.image, self.loaded.root, self.problems, file.path, doc.line_of(("scenes", scene_id, "image")), "image"
+            ):
+                self.assets.add(scene.image)
+            for i, choice in enumerate(scene.choices):
+                line = doc.line_of(("scenes", scene_id, "choices", i))
+                scenario.choice_lines[(scene_id, choice.id)] = line
+                scenario.choice_feedback_html[(scene_id, choice.id)] = render_fragment(
+                    choice.feedback, self.context(file.path, line, allow_questions=False)
+                )
+        return scenario

@@ -1,0 +1,182 @@
+"""Render stage: a Jinja2 theme turns the course model into a static site (one page, its assets).
+
+A theme is data: a folder with `theme.yml`, `templates/` and `static/`. A theme may `extend` another and
+override single blocks or files; the chain is searched child first. The runtime script is not part of a
+theme: every theme gets the same one, so tracking behaves the same whatever the look.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from coursebuild import __version__
+from coursebuild.errors import Problems
+from coursebuild.model import Course, HtmlPart, Level
+from coursebuild.runtime_data import course_data
+
+PACKAGE_DIR = Path(__file__).parent
+RUNTIME_DIR = PACKAGE_DIR / "runtime"
+
+
+class ThemeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    extends: str | None = None
+    stylesheets: list[str] = []
+    brand: dict[str, str] = {}
+
+
+@dataclass
+class Theme:
+    name: str
+    folders: list[Path]
+    config: ThemeConfig
+    brand: dict[str, str] = field(default_factory=dict)
+
+    def static_files(self) -> dict[str, Path]:
+        """Static files by output path; a child theme's file replaces its parent's."""
+        files: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            static = folder / "static"
+            if static.is_dir():
+                for path in sorted(static.rglob("*")):
+                    if path.is_file():
+                        files["theme/" + path.relative_to(static).as_posix()] = path
+        return files
+
+    def stylesheets(self) -> list[str]:
+        sheets: list[str] = []
+        for folder in reversed(self.folders):
+            sheets.extend(_read_theme_config(folder).stylesheets)
+        return list(dict.fromkeys(sheets))
+
+
+def theme_search_path(course_root: Path) -> list[Path]:
+    """Where themes are looked for: the course's own, the project's, then those shipped with coursebuild."""
+    candidates = [course_root / "themes"]
+    candidates += [parent / "themes" for parent in course_root.resolve().parents]
+    candidates += [PACKAGE_DIR / "themes", PACKAGE_DIR.parent.parent / "themes"]
+    seen: list[Path] = []
+    for candidate in candidates:
+        if candidate.is_dir() and candidate.resolve() not in seen:
+            seen.append(candidate.resolve())
+    return seen
+
+
+def _read_theme_config(folder: Path) -> ThemeConfig:
+    return ThemeConfig.model_validate(yaml.safe_load((folder / "theme.yml").read_text(encoding="utf-8")) or {})
+
+
+def load_theme(name: str, search_path: list[Path], problems: Problems, where: Path, line: int | None) -> Theme | None:
+    folders: list[Path] = []
+    brand: dict[str, str] = {}
+    current: str | None = name
+    while current is not None:
+        folder = next((base / current for base in search_path if (base / current / "theme.yml").is_file()), None)
+        if folder is None:
+            available = sorted({p.name for base in search_path for p in base.iterdir() if (p / "theme.yml").is_file()})
+            problems.error(where, line, f"theme '{current}' was not found", f"available themes: {', '.join(available) or 'none'}")
+            return None
+        if folder in folders:
+            problems.error(folder / "theme.yml", None, f"theme '{current}' extends itself through a loop")
+            return None
+        try:
+            config = _read_theme_config(folder)
+        except (ValidationError, yaml.YAMLError) as exc:
+            problems.error(folder / "theme.yml", None, f"invalid theme.yml: {exc}")
+            return None
+        folders.append(folder)
+        brand = {**config.brand, **brand}
+        current = config.extends
+    return Theme(name, folders, _read_theme_config(folders[0]), brand)
+
+
+@lru_cache(maxsize=8)
+def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder / "templates")) for folder in folders]),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return env
+
+
+def _page_titles(course: Course) -> dict[str, str]:
+    titles = {"home": "Introduction", "results": "Your results"}
+    titles.update({f"lesson-{lesson.id}": lesson.meta.title for lesson in course.lessons})
+    titles.update({f"scenario-{s.id}": s.source_model.title for s in course.scenarios})
+    if course.assessment:
+        titles["assessment"] = course.assessment.meta.title
+    return titles
+
+
+def _pager(course: Course, pages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Previous and next page for each page, so links work even before the runtime script runs."""
+    titles = _page_titles(course)
+    ids = [page["id"] for page in pages]
+    result = {}
+    for i, page_id in enumerate(ids):
+        previous = {"id": ids[i - 1], "title": titles[ids[i - 1]]} if i > 0 else None
+        following = {"id": ids[i + 1], "title": titles[ids[i + 1]]} if i + 1 < len(ids) else None
+        result[page_id] = {"previous": previous, "next": following}
+    return result
+
+
+@dataclass
+class Site:
+    """The rendered course: output path -> bytes, shared by every package format."""
+
+    files: dict[str, bytes]
+    course: Course
+
+
+def render_course(course: Course, theme: Theme, problems: Problems, draft: bool = False) -> Site | None:
+    """The rendered site, or None (with a problem naming the template line) if the theme is broken."""
+    try:
+        return _render(course, theme, draft)
+    except jinja2.TemplateSyntaxError as exc:
+        problems.error(exc.filename or theme.name, exc.lineno, f"theme template error: {exc.message}")
+    except jinja2.TemplateError as exc:
+        problems.error(theme.folders[0] / "templates", None, f"theme '{theme.name}' failed to render: {exc}")
+    return None
+
+
+def _render(course: Course, theme: Theme, draft: bool) -> Site:
+    env = _environment(tuple(theme.folders))
+    defaults = {"organisation": "", "logo": None, "primary_colour": None}
+    brand = {**defaults, **theme.brand, **{k: v for k, v in course.config.brand.model_dump().items() if v}}
+    data = course_data(course)
+    page = env.get_template("course.html").render(
+        course=course,
+        config=course.config,
+        brand=brand,
+        stylesheets=theme.stylesheets(),
+        levels=list(Level),
+        data=data,
+        draft=draft,
+        generator=f"coursebuild {__version__}",
+        HtmlPart=HtmlPart,
+        questions={p.question.id: p for p in course.all_questions()},
+        pager=_pager(course, data["pages"]),
+    )
+    files: dict[str, bytes] = {"index.html": page.encode("utf-8")}
+    for output, path in theme.static_files().items():
+        files[output] = path.read_bytes()
+    for path in sorted(RUNTIME_DIR.glob("*.js")):
+        files["runtime/" + path.name] = path.read_bytes()
+    for asset in sorted(course.assets):
+        files[asset] = (course.root / asset).read_bytes()
+    return Site(files, course)

@@ -1,0 +1,253 @@
+"""What SCORM 1.2 and SCORM 2004 4th edition packages share: a single-SCO manifest built with lxml,
+validated against the official schemas, and the referential checks those schemas do not make.
+
+Identifiers derive from the course id only, so rebuilding or re-uploading a course keeps them stable and
+LMS learner records are not orphaned. The schema files go at the zip root, as the ADL checkers require.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+from coursebuild.errors import Problems
+from coursebuild.render import Site
+from coursebuild.targets import Target
+from coursebuild.targets.common import schema_files, with_runtime_settings
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class ScormVersion:
+    key: str
+    schema_folder: str
+    cp_namespace: str
+    adlcp_namespace: str
+    schema_version: str
+    scorm_type_attribute: str
+    schema_locations: tuple[tuple[str, str], ...]
+    extra_namespaces: tuple[tuple[str, str], ...] = ()
+    # Shipped and referenced, but not compiled for validation: we emit no elements from these namespaces.
+    not_compiled: tuple[str, ...] = ()
+
+
+SCORM12 = ScormVersion(
+    key="scorm12",
+    schema_folder="scorm12",
+    cp_namespace="http://www.imsproject.org/xsd/imscp_rootv1p1p2",
+    adlcp_namespace="http://www.adlnet.org/xsd/adlcp_rootv1p2",
+    schema_version="1.2",
+    scorm_type_attribute="scormtype",
+    schema_locations=(
+        ("http://www.imsproject.org/xsd/imscp_rootv1p1p2", "imscp_rootv1p1p2.xsd"),
+        ("http://www.imsglobal.org/xsd/imsmd_rootv1p2p1", "imsmd_rootv1p2p1.xsd"),
+        ("http://www.adlnet.org/xsd/adlcp_rootv1p2", "adlcp_rootv1p2.xsd"),
+    ),
+    # libxml2 rejects imsmd's import of ims_xml.xsd (it binds the reserved xml namespace as default).
+    not_compiled=("imsmd_rootv1p2p1.xsd",),
+)
+
+SCORM2004 = ScormVersion(
+    key="scorm2004",
+    schema_folder="scorm2004",
+    cp_namespace="http://www.imsglobal.org/xsd/imscp_v1p1",
+    adlcp_namespace="http://www.adlnet.org/xsd/adlcp_v1p3",
+    schema_version="2004 4th Edition",
+    scorm_type_attribute="scormType",
+    schema_locations=(
+        ("http://www.imsglobal.org/xsd/imscp_v1p1", "imscp_v1p1.xsd"),
+        ("http://www.adlnet.org/xsd/adlcp_v1p3", "adlcp_v1p3.xsd"),
+        ("http://www.adlnet.org/xsd/adlseq_v1p3", "adlseq_v1p3.xsd"),
+        ("http://www.adlnet.org/xsd/adlnav_v1p3", "adlnav_v1p3.xsd"),
+        ("http://www.imsglobal.org/xsd/imsss", "imsss_v1p0.xsd"),
+    ),
+    extra_namespaces=(
+        ("adlseq", "http://www.adlnet.org/xsd/adlseq_v1p3"),
+        ("adlnav", "http://www.adlnet.org/xsd/adlnav_v1p3"),
+        ("imsss", "http://www.imsglobal.org/xsd/imsss"),
+    ),
+)
+IMSSS = "http://www.imsglobal.org/xsd/imsss"
+
+
+class ScormTarget(Target):
+    version: ScormVersion
+
+    def package(self, site: Site, problems: Problems) -> dict[str, bytes]:
+        content = with_runtime_settings(site.files, self.runtime_settings())
+        schemas = schema_files(self.version.schema_folder)
+        clash = sorted(set(content) & set(schemas) | ({"imsmanifest.xml"} & set(content)))
+        for name in clash:
+            problems.error(site.course.root, None, f"the course has a file '{name}' that SCORM reserves at the package root", "rename it")
+        manifest = build_manifest(self.version, site, sorted(content))
+        package = {**content, **schemas, "imsmanifest.xml": manifest}
+        for message in check_scorm_package(package, self.version):
+            problems.error(site.course.root / "course.yml", None, f"{self.name} package: {message}")
+        return package
+
+
+def _ids(course_id: str) -> tuple[str, str, str, str]:
+    return (f"cb-{course_id}", f"org-{course_id}", f"item-{course_id}", f"res-{course_id}")
+
+
+def build_manifest(version: ScormVersion, site: Site, content_files: list[str]) -> bytes:
+    config = site.course.config
+    manifest_id, org_id, item_id, resource_id = _ids(config.id)
+    cp = version.cp_namespace
+    nsmap = {None: cp, "adlcp": version.adlcp_namespace, "xsi": XSI, **dict(version.extra_namespaces)}
+    root = etree.Element(f"{{{cp}}}manifest", nsmap=nsmap)
+    root.set("identifier", manifest_id)
+    root.set("version", config.version)
+    root.set(f"{{{XSI}}}schemaLocation", " ".join(f"{ns} {xsd}" for ns, xsd in version.schema_locations))
+
+    metadata = etree.SubElement(root, f"{{{cp}}}metadata")
+    etree.SubElement(metadata, f"{{{cp}}}schema").text = "ADL SCORM"
+    etree.SubElement(metadata, f"{{{cp}}}schemaversion").text = version.schema_version
+
+    organizations = etree.SubElement(root, f"{{{cp}}}organizations", default=org_id)
+    organization = etree.SubElement(organizations, f"{{{cp}}}organization", identifier=org_id)
+    etree.SubElement(organization, f"{{{cp}}}title").text = config.title
+    item = etree.SubElement(organization, f"{{{cp}}}item", identifier=item_id, identifierref=resource_id)
+    etree.SubElement(item, f"{{{cp}}}title").text = config.title
+    mastered = site.course.assessment is not None
+    if version is SCORM12:
+        if mastered:
+            etree.SubElement(item, f"{{{version.adlcp_namespace}}}masteryscore").text = str(config.pass_mark)
+    else:
+        _sequencing_2004(item, config.pass_mark if mastered else None, config.id)
+
+    resources = etree.SubElement(root, f"{{{cp}}}resources")
+    resource = etree.SubElement(resources, f"{{{cp}}}resource", identifier=resource_id, type="webcontent", href="index.html")
+    resource.set(f"{{{version.adlcp_namespace}}}{version.scorm_type_attribute}", "sco")
+    for name in content_files:
+        etree.SubElement(resource, f"{{{cp}}}file", href=name)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _sequencing_2004(item: etree._Element, pass_mark: int | None, course_id: str) -> None:
+    sequencing = etree.SubElement(item, f"{{{IMSSS}}}sequencing")
+    objectives = etree.SubElement(sequencing, f"{{{IMSSS}}}objectives")
+    primary = etree.SubElement(objectives, f"{{{IMSSS}}}primaryObjective", objectiveID=f"{course_id}-primary")
+    if pass_mark is not None:
+        primary.set("satisfiedByMeasure", "true")
+        etree.SubElement(primary, f"{{{IMSSS}}}minNormalizedMeasure").text = f"{pass_mark / 100:.2f}"
+    # Without these, LMSs may mark the course complete/passed themselves when the learner exits.
+    etree.SubElement(sequencing, f"{{{IMSSS}}}deliveryControls", completionSetByContent="true", objectiveSetByContent="true")
+
+
+@lru_cache(maxsize=4)
+def _schema(version_key: str) -> etree.XMLSchema:
+    version = SCORM12 if version_key == "scorm12" else SCORM2004
+    folder = SCHEMA_DIR / version.schema_folder
+    imports = "".join(
+        f'<xs:import namespace="{ns}" schemaLocation="{(folder / xsd).as_uri()}"/>'
+        for ns, xsd in version.schema_locations
+        if xsd not in version.not_compiled
+    )
+    wrapper = f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>'
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=True)
+    return etree.XMLSchema(etree.fromstring(wrapper.encode(), parser, base_url=folder.as_uri() + "/"))
+
+
+def detect_scorm_version(manifest: bytes) -> ScormVersion | None:
+    try:
+        root = etree.fromstring(manifest, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    namespace = etree.QName(root).namespace
+    return {SCORM12.cp_namespace: SCORM12, SCORM2004.cp_namespace: SCORM2004}.get(namespace)
+
+
+def check_scorm_package(files: dict[str, bytes] | list[str], version: ScormVersion, manifest: bytes | None = None) -> list[str]:
+    """Every reason an LMS would refuse this package: schema errors, then the referential rules."""
+    names = list(files)
+    if manifest is None:
+        assert isinstance(files, dict)
+        manifest = files.get("imsmanifest.xml")
+    if manifest is None:
+        return ["imsmanifest.xml is not at the root of the package"]
+    messages = []
+    try:
+        root = etree.fromstring(manifest, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        return [f"imsmanifest.xml is not well-formed XML: {exc}"]
+    schema = _schema(version.key)
+    if not schema.validate(root):
+        for error in schema.error_log:
+            messages.append(f"imsmanifest.xml line {error.line}: schema: {error.message}")
+    messages.extend(_referential_problems(root, names, version))
+    return messages
+
+
+def _referential_problems(root: etree._Element, names: list[str], version: ScormVersion) -> list[str]:
+    cp = version.cp_namespace
+    ns = {"cp": cp}
+    messages = []
+    present = set(names)
+    for name in names:
+        if name.startswith("/") or "\\" in name or ".." in PurePosixPath(name).parts:
+            messages.append(f"unsafe file name in package: '{name}'")
+
+    identifiers = [el.get("identifier") for el in root.iter() if el.get("identifier") is not None]
+    for identifier in identifiers:
+        if not NCNAME.match(identifier):
+            messages.append(f"identifier '{identifier}' is not a valid xs:ID (letters, digits, '.', '-', '_'; not starting with a digit)")
+    for duplicate in sorted({i for i in identifiers if identifiers.count(i) > 1}):
+        messages.append(f"identifier '{duplicate}' is used more than once")
+
+    organizations = root.find("cp:organizations", ns)
+    org_ids = [org.get("identifier") for org in root.findall("cp:organizations/cp:organization", ns)]
+    default = organizations.get("default") if organizations is not None else None
+    if not org_ids:
+        messages.append("the manifest has no organization")
+    elif default not in org_ids:
+        messages.append(f"the default organization '{default}' does not exist")
+
+    resources = {res.get("identifier"): res for res in root.findall("cp:resources/cp:resource", ns)}
+    for item in root.iter(f"{{{cp}}}item"):
+        ref = item.get("identifierref")
+        is_leaf = item.find("cp:item", ns) is None
+        if ref is None and is_leaf:
+            messages.append(f"item '{item.get('identifier')}' has no identifierref to launch")
+        elif ref is not None and ref not in resources:
+            messages.append(f"item '{item.get('identifier')}' refers to resource '{ref}', which does not exist")
+        elif ref is not None and not is_leaf:
+            messages.append(f"item '{item.get('identifier')}' has children and must not have an identifierref")
+
+    referenced = {"imsmanifest.xml"}
+    scorm_type = f"{{{version.adlcp_namespace}}}{version.scorm_type_attribute}"
+    for identifier, resource in resources.items():
+        href = resource.get("href")
+        if resource.get(scorm_type) == "sco" and not href:
+            messages.append(f"SCO resource '{identifier}' has no href to launch")
+        if href:
+            launch = href.split("?")[0].split("#")[0]
+            if launch not in present:
+                messages.append(f"resource '{identifier}' launches '{launch}', which is not in the package{_case_note(launch, present)}")
+        for file in resource.findall("cp:file", ns):
+            file_href = file.get("href", "")
+            referenced.add(file_href)
+            if file_href not in present:
+                messages.append(f"file '{file_href}' is listed in the manifest but not in the package{_case_note(file_href, present)}")
+    schema_names = {xsd for _, xsd in version.schema_locations}
+    for name in sorted(present - referenced):
+        if "/" not in name and (name.endswith((".xsd", ".dtd")) or name in schema_names):
+            continue
+        if name.endswith("/"):
+            continue
+        messages.append(f"file '{name}' is in the package but not listed in the manifest")
+    return messages
+
+
+def _case_note(name: str, present: set[str]) -> str:
+    for candidate in present:
+        if candidate.lower() == name.lower():
+            return f" (a file '{candidate}' differs only in case; LMS servers are case-sensitive)"
+    return ""

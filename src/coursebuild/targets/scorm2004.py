@@ -1,0 +1,13 @@
+"""SCORM 2004 4th edition: separate completion and success, larger suspend data."""
+
+from __future__ import annotations
+
+from coursebuild.targets import register
+from coursebuild.targets.scorm import SCORM2004, ScormTarget
+
+
+@register
+class Scorm2004Target(ScormTarget):
+    name = "scorm2004"
+    description = "SCORM 2004 4th edition package (single SCO)"
+    version = SCORM2004

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from coursebuild import __version__
+from coursebuild.cli import main
+from tests.conftest import FIXTURES
+
+
+def test_version():
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_every_command_has_help():
+    for command in ("build", "validate", "list", "formats"):
+        result = CliRunner().invoke(main, [command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Usage:" in result.output
+
+
+def test_validate_writes_nothing(course, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate", str(course)])
+    assert result.exit_code == 0, result.output
+    assert "1 course valid" in result.output
+    assert not (tmp_path / "dist").exists()
+
+
+def test_build_without_arguments_builds_every_course_but_templates(tmp_path, monkeypatch):
+    courses = tmp_path / "courses"
+    shutil.copytree(FIXTURES / "minimal", courses / "foundational")
+    shutil.copytree(FIXTURES / "minimal", courses / "product_templates" / "default")
+    shutil.copy(FIXTURES / "requirements.yml", courses / "requirements.yml")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", "--format", "scorm12"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "dist").iterdir()] == ["minimal-course-1.2.0-scorm12.zip"]
+
+    listing = CliRunner().invoke(main, ["list"])
+    assert listing.exit_code == 0
+    assert "minimal-course  1.2.0    foundational  2" in listing.output
+
+
+def test_no_courses_here_is_a_usage_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 2
+    assert "no ./courses folder" in result.output
