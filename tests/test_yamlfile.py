@@ -36,3 +36,8 @@ def test_missing_key_is_named():
         CourseConfig.model_validate(doc.data)
     messages = [e.message for e in describe_validation_error(caught.value, doc, CourseConfig)]
     assert messages == ["missing required key 'version'"]
+
+
+def test_only_true_and_false_are_booleans():
+    doc = parse_yaml("a: on\nb: No\nc: yes\nd: true\ne: False\n")
+    assert doc.data == {"a": "on", "b": "No", "c": "yes", "d": True, "e": False}

@@ -121,3 +121,31 @@ def formats() -> None:
     """List the output formats this coursebuild can write."""
     for name in registered_formats():
         click.echo(f"{name:10} {get_target(name).description}")
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "-f", "style", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+def graph(scenario_file: Path, style: str) -> None:
+    """Print a scenario's branches as a Mermaid or Graphviz graph (problems go to stderr)."""
+    from coursebuild.errors import Problems
+    from coursebuild.graph import dot, mermaid
+    from coursebuild.load import load_yaml_file, validate_model
+    from coursebuild.model import ScenarioSource, Scenario, SourceRef
+    from coursebuild.validate import check_scenario_graph
+
+    problems = Problems(Path.cwd())
+    doc = load_yaml_file(scenario_file, problems)
+    model = validate_model(ScenarioSource, doc, scenario_file, problems, "a scenario") if doc else None
+    if model is not None:
+        click.echo(mermaid(model) if style == "mermaid" else dot(model), nl=False)
+        lines = {scene_id: doc.line_of(("scenes", scene_id)) for scene_id in model.scenes}
+        choice_lines = {
+            (scene_id, c.id): doc.line_of(("scenes", scene_id, "choices", i))
+            for scene_id, scene in model.scenes.items() for i, c in enumerate(scene.choices)
+        }
+        check_scenario_graph(Scenario(model, SourceRef(scenario_file), {}, {}, lines, choice_lines), problems)
+    for problem in problems.items:
+        click.echo(problem.format(), err=True)
+    if problems.errors:
+        raise ContentError(problems.errors)

@@ -7,6 +7,7 @@ from each value's path (a tuple of keys and list indexes) to its 1-based line nu
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +15,21 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 Path_ = tuple[str | int, ...]
-# libyaml's loader is several times faster and keeps the same source marks.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: several times faster, same marks
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """YAML 1.2 booleans: only true/false. YAML 1.1 also reads yes/no/on/off as booleans, which turns an
+    accepted answer "No" or a choice id "on" into True/False without a word."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 @dataclass

@@ -1,1 +1,885 @@
-/* runtime: see issue 3 */
+/* coursebuild learner runtime: navigation, questions, scenarios, resume and LMS tracking.
+ * One script for every package format; runtime/target.js says which format this package is.
+ * No framework and no build step: it must run as written in any evergreen browser inside any LMS frame.
+ */
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("cb-course-data").textContent);
+  var target = window.coursebuildTarget || { format: "web" };
+  var STATE_FORMAT = 1;
+  var LIMITS = { scorm12: { suspend: 4096, location: 255 }, scorm2004: { suspend: 64000, location: 1000 } };
+
+  document.documentElement.classList.add("js");
+
+  // ------------------------------------------------------------------ small helpers
+
+  function $(selector, root) { return (root || document).querySelector(selector); }
+  function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
+  function now() { return Date.now(); }
+  function pad(n, width) { var s = String(n); while (s.length < width) s = "0" + s; return s; }
+
+  function announce(message) {
+    var status = $("#cb-status");
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = message; }, 50);
+  }
+
+  // Deterministic PRNG so a draw or shuffle is the same on resume (mulberry32).
+  function random(seed) {
+    var a = seed >>> 0;
+    return function () {
+      a = (a + 0x6d2b79f5) >>> 0;
+      var t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function shuffled(items, seed) {
+    var result = items.slice();
+    var next = random(seed);
+    for (var i = result.length - 1; i > 0; i--) {
+      var j = Math.floor(next() * (i + 1));
+      var tmp = result[i]; result[i] = result[j]; result[j] = tmp;
+    }
+    return result;
+  }
+
+  function hashString(text) {
+    var h = 2166136261;
+    for (var i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 16777619); }
+    return h >>> 0;
+  }
+
+  // ------------------------------------------------------------------ learner state
+
+  var questionIds = Object.keys(data.questions).sort();
+  var pageIds = data.pages.map(function (p) { return p.id; });
+
+  function freshState() {
+    return { page: 0, visited: [0], answers: {}, results: {}, attempt: 0, seed: 0, submitted: false,
+             score: null, scenarios: {}, finished: {} };
+  }
+
+  var state = freshState();
+
+  // Compact, versioned encoding: question ids become indexes, so 1.2's 4,096 characters go a long way.
+  function encodeState() {
+    var answers = {};
+    Object.keys(state.answers).forEach(function (id) { answers[questionIds.indexOf(id)] = state.answers[id]; });
+    var results = {};
+    Object.keys(state.results).forEach(function (id) { results[questionIds.indexOf(id)] = state.results[id]; });
+    return JSON.stringify([STATE_FORMAT, data.course.version, state.page, state.visited, answers, results,
+      state.attempt, state.seed, state.submitted ? 1 : 0, state.score, state.scenarios, Object.keys(state.finished)]);
+  }
+
+  function decodeState(text) {
+    try {
+      var raw = JSON.parse(text);
+      if (!Array.isArray(raw) || raw[0] !== STATE_FORMAT || raw[1] !== data.course.version) return null;
+      var restored = freshState();
+      restored.page = Math.min(Math.max(0, raw[2] | 0), pageIds.length - 1);
+      restored.visited = (raw[3] || []).filter(function (n) { return n >= 0 && n < pageIds.length; });
+      Object.keys(raw[4] || {}).forEach(function (k) { if (questionIds[k]) restored.answers[questionIds[k]] = raw[4][k]; });
+      Object.keys(raw[5] || {}).forEach(function (k) { if (questionIds[k]) restored.results[questionIds[k]] = raw[5][k]; });
+      restored.attempt = raw[6] | 0;
+      restored.seed = raw[7] >>> 0;
+      restored.submitted = raw[8] === 1;
+      restored.score = typeof raw[9] === "number" ? raw[9] : null;
+      restored.scenarios = raw[10] || {};
+      (raw[11] || []).forEach(function (id) { restored.finished[id] = true; });
+      return restored;
+    } catch (e) {
+      return null; // corrupt or foreign data: start cleanly rather than crash
+    }
+  }
+
+  // ------------------------------------------------------------------ LMS adapters
+
+  function findApi(name) {
+    function scan(win) {
+      var tries = 0;
+      while (win && tries < 500) {
+        try { if (win[name]) return win[name]; } catch (e) { /* cross-origin frame */ }
+        var parent;
+        try { parent = win.parent; } catch (e) { parent = null; }
+        if (!parent || parent === win) break;
+        win = parent;
+        tries++;
+      }
+      return null;
+    }
+    var api = scan(window);
+    if (!api) {
+      try { if (window.top && window.top.opener) api = scan(window.top.opener); } catch (e) { /* no access */ }
+    }
+    if (!api) {
+      try { if (window.opener) api = scan(window.opener); } catch (e) { /* no access */ }
+    }
+    return api;
+  }
+
+  function timespan12(ms) {
+    var cs = Math.round(ms / 10), h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60, s = Math.floor(cs / 100) % 60;
+    return pad(Math.min(h, 9999), 4) + ":" + pad(m, 2) + ":" + pad(s, 2) + "." + pad(cs % 100, 2);
+  }
+
+  function duration2004(ms) {
+    var cs = Math.round(ms / 10), h = Math.floor(cs / 360000), m = Math.floor(cs / 6000) % 60, s = (cs % 6000) / 100;
+    return "PT" + (h ? h + "H" : "") + (m ? m + "M" : "") + s.toFixed(2).replace(/\.?0+$/, "") + "S";
+  }
+
+  function clock12(date) { return pad(date.getHours(), 2) + ":" + pad(date.getMinutes(), 2) + ":" + pad(date.getSeconds(), 2); }
+  function timestamp2004(date) { return date.toISOString().replace(/\.\d+Z$/, ""); }
+
+  // Each adapter maps the same course events onto one standard's data model.
+  function ScormAdapter(version, api) {
+    this.version = version;
+    this.api = api;
+    this.v12 = version === "scorm12";
+    this.live = false;
+    this.interactionCount = 0;
+    this.pendingCommit = false;
+    this.failedCommits = 0;
+  }
+
+  ScormAdapter.prototype.call = function (method, args) {
+    var names12 = { Initialize: "LMSInitialize", Terminate: "LMSFinish", GetValue: "LMSGetValue",
+      SetValue: "LMSSetValue", Commit: "LMSCommit", GetLastError: "LMSGetLastError" };
+    var name = this.v12 ? names12[method] : method;
+    try { return String(this.api[name].apply(this.api, args)); } catch (e) { return "false"; }
+  };
+
+  ScormAdapter.prototype.get = function (element) {
+    return this.call("GetValue", [this.v12 ? element.v12 || element : element.v2004 || element]);
+  };
+
+  ScormAdapter.prototype.set = function (element, value) {
+    if (!this.live) return false;
+    var ok = this.call("SetValue", [element, String(value)]) === "true";
+    if (!ok && window.console) console.warn("coursebuild: SetValue failed", element, this.call("GetLastError", []));
+    return ok;
+  };
+
+  ScormAdapter.prototype.start = function () {
+    this.live = this.call("Initialize", [""]) === "true";
+    if (!this.live) return null;
+    var entry = this.v12 ? this.call("GetValue", ["cmi.core.entry"]) : this.call("GetValue", ["cmi.entry"]);
+    var saved = this.call("GetValue", ["cmi.suspend_data"]);
+    this.learnerName = this.call("GetValue", [this.v12 ? "cmi.core.student_name" : "cmi.learner_name"]);
+    this.interactionCount = parseInt(this.call("GetValue", ["cmi.interactions._count"]), 10) || 0;
+    if (this.v12) {
+      var status = this.call("GetValue", ["cmi.core.lesson_status"]);
+      if (status === "not attempted" || status === "") this.set("cmi.core.lesson_status", "incomplete");
+    } else {
+      var completion = this.call("GetValue", ["cmi.completion_status"]);
+      if (completion !== "completed") this.set("cmi.completion_status", "incomplete");
+    }
+    this.commit();
+    return (entry === "resume" || saved) && saved ? saved : null;
+  };
+
+  ScormAdapter.prototype.commit = function () {
+    if (!this.live) return true;
+    var ok = this.call("Commit", [""]) === "true";
+    if (ok) {
+      if (this.failedCommits) announce("Your progress has been saved.");
+      this.failedCommits = 0;
+    } else {
+      this.failedCommits++;
+      if (this.failedCommits === 1) announce("Your progress could not be saved to the learning system. Keep this window open; it will try again.");
+      retryLater(this);
+    }
+    return ok;
+  };
+
+  ScormAdapter.prototype.saveState = function (encoded, location) {
+    var limit = LIMITS[this.version];
+    if (encoded.length <= limit.suspend) this.set("cmi.suspend_data", encoded);
+    else if (window.console) console.error("coursebuild: resume data too long for " + this.version, encoded.length);
+    this.set(this.v12 ? "cmi.core.lesson_location" : "cmi.location", location.slice(0, limit.location));
+  };
+
+  ScormAdapter.prototype.progress = function (measure) {
+    if (!this.v12) this.set("cmi.progress_measure", measure.toFixed(2));
+  };
+
+  ScormAdapter.prototype.interaction = function (record) {
+    var n = this.interactionCount++;
+    var base = "cmi.interactions." + n + ".";
+    var v12 = this.v12;
+    this.set(base + "id", record.id);
+    this.set(base + "type", record.type);
+    (record.objectives || []).forEach(function (objective, i) { this.set(base + "objectives." + i + ".id", objective); }, this);
+    if (v12) this.set(base + "time", clock12(record.date));
+    else this.set(base + "timestamp", timestamp2004(record.date));
+    (record.patterns || []).forEach(function (pattern, i) { this.set(base + "correct_responses." + i + ".pattern", pattern); }, this);
+    if (record.weighting !== undefined) this.set(base + "weighting", record.weighting);
+    this.set(base + (v12 ? "student_response" : "learner_response"), record.response);
+    this.set(base + "result", record.result === "incorrect" && v12 ? "wrong" : record.result);
+    this.set(base + "latency", v12 ? timespan12(record.latency) : duration2004(record.latency));
+    if (!v12 && record.description) this.set(base + "description", record.description.slice(0, 250));
+  };
+
+  ScormAdapter.prototype.objective = function (index, id, status) {
+    var base = "cmi.objectives." + index + ".";
+    this.set(base + "id", id);
+    if (this.v12) this.set(base + "status", status === "unknown" ? "incomplete" : status);
+    else this.set(base + "success_status", status);
+  };
+
+  ScormAdapter.prototype.outcome = function (result) {
+    if (this.v12) {
+      if (result.score !== null) {
+        this.set("cmi.core.score.min", "0");
+        this.set("cmi.core.score.max", "100");
+        this.set("cmi.core.score.raw", String(result.score));
+      }
+      var status = result.success === "passed" ? "passed" : result.success === "failed" ? "failed"
+        : result.completed ? "completed" : "incomplete";
+      this.set("cmi.core.lesson_status", status);
+    } else {
+      if (result.score !== null) {
+        this.set("cmi.score.min", "0");
+        this.set("cmi.score.max", "100");
+        this.set("cmi.score.raw", String(result.score));
+        this.set("cmi.score.scaled", (result.score / 100).toFixed(4).replace(/\.?0+$/, "") || "0");
+      }
+      this.set("cmi.completion_status", result.completed ? "completed" : "incomplete");
+      this.set("cmi.success_status", result.success || "unknown");
+    }
+  };
+
+  ScormAdapter.prototype.finish = function (sessionMs, done) {
+    if (!this.live) return;
+    if (this.v12) {
+      this.set("cmi.core.session_time", timespan12(sessionMs));
+      this.set("cmi.core.exit", done ? "" : "suspend");
+    } else {
+      this.set("cmi.session_time", duration2004(sessionMs));
+      this.set("cmi.exit", done ? "normal" : "suspend");
+    }
+    this.commit();
+    this.call("Terminate", [""]);
+    this.live = false;
+  };
+
+  function retryLater(adapter) {
+    if (adapter.pendingCommit) return;
+    adapter.pendingCommit = true;
+    window.setTimeout(function () {
+      adapter.pendingCommit = false;
+      if (adapter.live) adapter.commit();
+    }, Math.min(30000, 2000 * Math.pow(2, adapter.failedCommits)));
+  }
+
+  // Without an LMS (web target, preview) progress is kept in this browser only.
+  function LocalAdapter() { this.key = "coursebuild:" + data.course.id + ":" + data.course.version; }
+  LocalAdapter.prototype.start = function () { try { return window.localStorage.getItem(this.key); } catch (e) { return null; } };
+  LocalAdapter.prototype.saveState = function (encoded) { try { window.localStorage.setItem(this.key, encoded); } catch (e) { /* private mode */ } };
+  LocalAdapter.prototype.commit = function () { return true; };
+  LocalAdapter.prototype.progress = LocalAdapter.prototype.interaction = LocalAdapter.prototype.objective =
+    LocalAdapter.prototype.outcome = LocalAdapter.prototype.finish = function () {};
+
+  // ------------------------------------------------------------------ responses and scoring
+
+  function questionElement(id, mode) { return $('.question[data-question="' + id + '"][data-mode="' + mode + '"]'); }
+
+  function readResponse(q, el) {
+    switch (q.type) {
+      case "single": case "multiple": case "true-false":
+        return $all("input:checked", el).map(function (i) { return i.value; });
+      case "fill-in": case "numeric":
+        return $("input[type=text]", el).value.trim();
+      case "matching":
+        var pairs = {};
+        $all("select", el).forEach(function (s) { pairs[s.getAttribute("data-source")] = s.value; });
+        return pairs;
+      case "sequencing":
+        return $all(".sequence__item", el).map(function (li) { return li.getAttribute("data-item"); });
+      case "likert":
+        return $all("fieldset.likert", el).map(function (f) { var c = $("input:checked", f); return c ? c.value : ""; });
+    }
+    return null;
+  }
+
+  function isAnswered(q, response) {
+    if (response === null || response === undefined) return false;
+    if (Array.isArray(response)) return q.type === "sequencing" || response.some(function (r) { return r !== ""; });
+    if (typeof response === "object") return Object.keys(response).every(function (k) { return response[k] !== ""; });
+    return response !== "";
+  }
+
+  function normalise(text, caseSensitive) {
+    var t = String(text).replace(/\s+/g, " ").trim();
+    return caseSensitive ? t : t.toLowerCase();
+  }
+
+  function isCorrect(q, response) {
+    switch (q.type) {
+      case "single": case "multiple":
+        return response.slice().sort().join(",") === q.correct.slice().sort().join(",");
+      case "true-false":
+        return response[0] === String(q.correct);
+      case "fill-in":
+        var given = normalise(response, q.caseSensitive);
+        return q.accept.some(function (a) { return normalise(a, q.caseSensitive) === given; }) ||
+          q.patterns.some(function (p) { return new RegExp("^(?:" + p + ")$", q.caseSensitive ? "" : "i").test(response.trim()); });
+      case "numeric":
+        var value = parseFloat(String(response).replace(/,/g, ""));
+        return !isNaN(value) && value >= q.min - 1e-9 && value <= q.max + 1e-9;
+      case "matching":
+        return Object.keys(q.correct).every(function (s) { return response[s] === q.correct[s]; });
+      case "sequencing":
+        return response.join("\u0000") === q.correct.join("\u0000");
+      case "likert":
+        return null;
+    }
+    return false;
+  }
+
+  // SCORM patterns: 1.2 and 2004 delimit differently; identifiers must be short tokens, hence indexes.
+  function scormRecord(q, response, correct, v12) {
+    var list = v12 ? "," : "[,]", pair = v12 ? "." : "[.]";
+    var type = { single: "choice", multiple: "choice", "true-false": "true-false", "fill-in": "fill-in",
+      numeric: "numeric", matching: "matching", sequencing: "sequencing", likert: "likert" }[q.type];
+    var record = { id: q.id, type: type, response: "", patterns: [], objectives: q.requirements,
+      weighting: q.points, result: correct === null ? "neutral" : correct ? "correct" : "incorrect" };
+    switch (q.type) {
+      case "single": case "multiple":
+        record.response = response.join(list);
+        record.patterns = [q.correct.join(list)];
+        break;
+      case "true-false":
+        record.response = v12 ? response[0].charAt(0) : response[0];
+        record.patterns = [v12 ? String(q.correct).charAt(0) : String(q.correct)];
+        break;
+      case "fill-in":
+        record.response = response.slice(0, v12 ? 255 : 4000);
+        record.patterns = q.accept.slice(0, 5).map(function (a) {
+          return v12 ? a : "{case_matters=" + (q.caseSensitive ? "true" : "false") + "}" + a;
+        });
+        break;
+      case "numeric":
+        record.response = String(response);
+        record.patterns = v12 ? (q.min === q.max ? [String(q.min)] : []) : [q.min + "[:]" + q.max];
+        break;
+      case "matching":
+        var key = function (s) { return "s" + (q.sources.indexOf(s) + 1); };
+        var tkey = function (t) { return "t" + (q.targets.indexOf(t) + 1); };
+        record.response = q.sources.filter(function (s) { return response[s]; })
+          .map(function (s) { return key(s) + pair + tkey(response[s]); }).join(list);
+        record.patterns = [q.sources.map(function (s) { return key(s) + pair + tkey(q.correct[s]); }).join(list)];
+        break;
+      case "sequencing":
+        var ikey = function (item) { return "i" + (q.correct.indexOf(item) + 1); };
+        record.response = response.map(ikey).join(list);
+        record.patterns = [q.correct.map(ikey).join(list)];
+        break;
+      case "likert":
+        record.response = response.join(list);
+        delete record.weighting;
+        break;
+    }
+    return record;
+  }
+
+  // ------------------------------------------------------------------ the course controller
+
+  var adapter;
+  var sessionStart = now();
+  var pageShownAt = now();
+  var finished = false;
+
+  function chooseAdapter() {
+    if (target.format === "scorm12" || target.format === "scorm2004") {
+      var api = findApi(target.format === "scorm12" ? "API" : "API_1484_11");
+      if (api) return new ScormAdapter(target.format, api);
+      $("#page-no-lms").hidden = false;
+      showNotice = true;
+    }
+    return new LocalAdapter();
+  }
+
+  var showNotice = false;
+
+  function save() {
+    adapter.saveState(encodeState(), pageIds[state.page]);
+  }
+
+  function persist() {
+    save();
+    adapter.commit();
+  }
+
+  function pageElement(index) { return document.getElementById("page-" + pageIds[index]); }
+
+  function show(index, focus) {
+    index = Math.max(0, Math.min(index, pageIds.length - 1));
+    $all(".page.is-current").forEach(function (el) { el.classList.remove("is-current"); });
+    var page = pageElement(index);
+    page.classList.add("is-current");
+    state.page = index;
+    if (state.visited.indexOf(index) < 0) state.visited.push(index);
+    pageShownAt = now();
+    $all(".course-nav a").forEach(function (a) {
+      var current = a.getAttribute("href") === "#page-" + pageIds[index];
+      if (current) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+      var linked = pageIds.indexOf((a.getAttribute("href") || "").replace("#page-", ""));
+      a.classList.toggle("is-done", linked >= 0 && isPageDone(linked));
+    });
+    if (data.pages[index].kind === "scenario") renderScenario(data.pages[index].scenario);
+    if (data.pages[index].kind === "results") renderResults();
+    if (focus) {
+      var heading = $("h1", page);
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      window.scrollTo(0, 0);
+    }
+    updateProgress();
+    evaluate();
+    persist();
+  }
+
+  function isPageDone(index) {
+    var page = data.pages[index];
+    if (page.kind === "scenario") return !!state.finished["scenario-" + page.scenario];
+    if (page.kind === "assessment") return state.submitted;
+    return state.visited.indexOf(index) >= 0;
+  }
+
+  function requiredPages() {
+    return data.pages.map(function (p, i) { return i; }).filter(function (i) {
+      return ["lesson", "scenario", "assessment"].indexOf(data.pages[i].kind) >= 0;
+    });
+  }
+
+  function updateProgress() {
+    var required = requiredPages();
+    var done = required.filter(isPageDone).length;
+    var progress = $("#cb-progress");
+    progress.hidden = false;
+    progress.textContent = done + " of " + required.length + " sections complete";
+    adapter.progress(required.length ? done / required.length : 1);
+  }
+
+  function courseResult() {
+    var required = requiredPages();
+    var completed = required.every(isPageDone);
+    var score = data.assessment ? state.score : null;
+    var success = null;
+    if (data.assessment && state.submitted) success = state.score >= data.course.passMark ? "passed" : "failed";
+    return { completed: completed, score: score, success: success };
+  }
+
+  // A requirement is satisfied when every item assessing it that the learner answered is correct (or a
+  // best/acceptable scenario choice) in their latest answer; failed if any is not; unknown until answered.
+  function requirementStatuses() {
+    var outcome = {};
+    Object.keys(state.results).forEach(function (id) {
+      var q = data.questions[id];
+      if (!q || q.points === 0) return;
+      q.requirements.forEach(function (r) { outcome[r] = (outcome[r] || "passed") === "passed" && state.results[id] ? "passed" : "failed"; });
+    });
+    Object.keys(state.scenarios).forEach(function (scenarioId) {
+      var scenario = data.scenarios[scenarioId];
+      (state.scenarios[scenarioId].d || []).forEach(function (decision) {
+        var choice = findChoice(scenario, decision[0], decision[1]);
+        if (!choice) return;
+        choice.requirements.forEach(function (r) {
+          outcome[r] = (outcome[r] || "passed") === "passed" && choice.rating !== "unsafe" ? "passed" : "failed";
+        });
+      });
+    });
+    return outcome;
+  }
+
+  var assessedRequirements = (function () {
+    var seen = {};
+    Object.keys(data.questions).forEach(function (id) {
+      if (data.questions[id].points > 0) data.questions[id].requirements.forEach(function (r) { seen[r] = true; });
+    });
+    Object.keys(data.scenarios).forEach(function (sid) {
+      var scenes = data.scenarios[sid].scenes;
+      Object.keys(scenes).forEach(function (scene) {
+        scenes[scene].choices.forEach(function (c) { c.requirements.forEach(function (r) { seen[r] = true; }); });
+      });
+    });
+    return Object.keys(seen).sort();
+  })();
+
+  var reportedObjectives = {};
+
+  function evaluate() {
+    var statuses = requirementStatuses();
+    assessedRequirements.forEach(function (id, index) {
+      var status = statuses[id] || "unknown";
+      if (reportedObjectives[id] !== status) {
+        adapter.objective(index, id, status);
+        reportedObjectives[id] = status;
+      }
+    });
+    adapter.outcome(courseResult());
+  }
+
+  // ------------------------------------------------------------------ knowledge checks
+
+  function showFeedback(el, q, response, correct, review) {
+    $all(".option", el).forEach(function (option) {
+      var id = option.getAttribute("data-option");
+      var chosen = Array.isArray(response) && response.indexOf(id) >= 0;
+      var fb = $(".option__feedback", option);
+      if (fb) fb.hidden = !(chosen && fb.textContent.trim());
+      option.classList.remove("is-correct", "is-wrong");
+      if (review && q.correct !== undefined && (q.type === "single" || q.type === "multiple")) {
+        if (q.correct.indexOf(id) >= 0) option.classList.add("is-correct");
+        else if (chosen) option.classList.add("is-wrong");
+      }
+    });
+    var box = $("[data-feedback]", el);
+    box.classList.remove("is-correct", "is-wrong");
+    if (correct === null) box.textContent = "Thank you: your answer has been recorded.";
+    else {
+      box.textContent = correct ? "Correct." : "Not quite." + (review ? "" : " Read the feedback and try again if you like.");
+      box.classList.add(correct ? "is-correct" : "is-wrong");
+    }
+    var explanation = $("[data-explanation]", el);
+    if (explanation) explanation.hidden = false;
+  }
+
+  function record(q, response, correct, startedAt) {
+    state.answers[q.id] = response;
+    if (correct !== null) state.results[q.id] = correct ? 1 : 0;
+    var v12 = adapter.v12;
+    var rec = scormRecord(q, response, correct, v12);
+    rec.date = new Date();
+    rec.latency = Math.max(0, now() - startedAt);
+    adapter.interaction(rec);
+  }
+
+  function checkQuestion(el) {
+    var q = data.questions[el.getAttribute("data-question")];
+    var response = readResponse(q, el);
+    if (!isAnswered(q, response)) { announce("Please answer the question first."); return; }
+    var correct = isCorrect(q, response);
+    showFeedback(el, q, response, correct, false);
+    record(q, response, correct, pageShownAt);
+    evaluate();
+    persist();
+  }
+
+  function restoreResponse(q, el, response) {
+    if (response === undefined) return;
+    switch (q.type) {
+      case "single": case "multiple": case "true-false":
+        $all("input", el).forEach(function (i) { i.checked = response.indexOf(i.value) >= 0; });
+        break;
+      case "fill-in": case "numeric":
+        $("input[type=text]", el).value = response;
+        break;
+      case "matching":
+        $all("select", el).forEach(function (s) { s.value = response[s.getAttribute("data-source")] || ""; });
+        break;
+      case "sequencing":
+        var list = $(".sequence", el);
+        response.forEach(function (item) {
+          var li = $all(".sequence__item", list).filter(function (x) { return x.getAttribute("data-item") === item; })[0];
+          if (li) list.appendChild(li);
+        });
+        break;
+      case "likert":
+        $all("fieldset.likert", el).forEach(function (f, i) {
+          $all("input", f).forEach(function (input) { input.checked = input.value === response[i]; });
+        });
+        break;
+    }
+  }
+
+  function moveItem(button) {
+    var li = button.closest(".sequence__item");
+    var up = button.getAttribute("data-move") === "up";
+    var sibling = up ? li.previousElementSibling : li.nextElementSibling;
+    if (!sibling) { announce(up ? "Already first." : "Already last."); return; }
+    li.parentNode.insertBefore(li, up ? sibling : sibling.nextElementSibling);
+    button.focus();
+    var items = $all(".sequence__item", li.parentNode);
+    announce(li.getAttribute("data-item") + ": position " + (items.indexOf(li) + 1) + " of " + items.length);
+  }
+
+  function shuffleOptions(el, q, seed) {
+    if (!q.options || !q.shuffle) return;
+    var list = $(".options", el);
+    var items = $all(".option", list);
+    var movable = items.filter(function (li) { return !li.hasAttribute("data-pinned"); });
+    var order = shuffled(movable, seed ^ hashString(q.id));
+    var slots = items.map(function (li) { return li.hasAttribute("data-pinned") ? li : null; });
+    var k = 0;
+    slots = slots.map(function (s) { return s || order[k++]; });
+    slots.forEach(function (li) { list.appendChild(li); });
+  }
+
+  // ------------------------------------------------------------------ assessment
+
+  function drawnQuestions() {
+    var a = data.assessment;
+    var scored = a.bank.filter(function (id) { return data.questions[id].points > 0; });
+    var unscored = a.bank.filter(function (id) { return data.questions[id].points === 0; });
+    var drawn = a.draw ? shuffled(scored, state.seed).slice(0, a.draw) : scored;
+    var order = {};
+    drawn.forEach(function (id) { order[id] = true; });
+    return a.bank.filter(function (id) { return order[id]; }).concat(unscored);
+  }
+
+  function setUpAttempt() {
+    var a = data.assessment;
+    if (!a) return;
+    if (!state.seed) state.seed = (Math.floor(Math.random() * 4294967295) >>> 0) || 1;
+    var drawn = drawnQuestions();
+    var number = 0;
+    a.bank.forEach(function (id) {
+      var el = questionElement(id, "assessment");
+      var included = drawn.indexOf(id) >= 0;
+      el.hidden = !included;
+      if (!included) return;
+      number++;
+      var label = $(".question__number", el);
+      if (label) label.textContent = "Question " + number + ". ";
+      if (a.shuffle) shuffleOptions(el, data.questions[id], state.seed);
+      $all("input, select, button", el).forEach(function (c) { c.disabled = state.submitted; });
+      if (state.answers[id] !== undefined) restoreResponse(data.questions[id], el, state.answers[id]);
+    });
+    var form = $("#cb-assessment");
+    $("button[type=submit]", form).disabled = state.submitted;
+    if (state.submitted) showAssessmentResult(false);
+  }
+
+  function submitAssessment(event) {
+    event.preventDefault();
+    if (state.submitted) return;
+    var drawn = drawnQuestions();
+    var missing = drawn.filter(function (id) {
+      var q = data.questions[id];
+      return !isAnswered(q, readResponse(q, questionElement(id, "assessment")));
+    });
+    if (missing.length) {
+      announce("Please answer every question before you submit. " + missing.length + " still to answer.");
+      var first = questionElement(missing[0], "assessment");
+      var control = $("input, select, button", first);
+      if (control) control.focus();
+      return;
+    }
+    var total = 0, earned = 0;
+    drawn.forEach(function (id) {
+      var q = data.questions[id];
+      var el = questionElement(id, "assessment");
+      var response = readResponse(q, el);
+      var correct = isCorrect(q, response);
+      record(q, response, correct, pageShownAt);
+      if (q.points > 0) { total += q.points; if (correct) earned += q.points; }
+      if (data.assessment.review) showFeedback(el, q, response, correct, true);
+    });
+    state.submitted = true;
+    state.attempt += 1;
+    state.score = total ? Math.round((earned / total) * 100) : 0;
+    $all("input, select, button", $("#cb-assessment")).forEach(function (c) { c.disabled = true; });
+    evaluate();
+    persist();
+    showAssessmentResult(true);
+  }
+
+  function attemptsLeft() {
+    var limit = data.assessment.attempts;
+    return limit === 0 ? Infinity : Math.max(0, limit - state.attempt);
+  }
+
+  function showAssessmentResult(moveFocus) {
+    var box = $("#cb-assessment-result");
+    var passed = state.score >= data.course.passMark;
+    var html = "<h2>" + (passed ? "You passed" : "You did not pass this time") + "</h2>" +
+      "<p>You scored " + state.score + "%. The pass mark is " + data.course.passMark + "%.</p>";
+    if (!passed && attemptsLeft() > 0) {
+      html += "<p>" + (attemptsLeft() === Infinity ? "You can try again." : "You have " + attemptsLeft() + " attempt" +
+        (attemptsLeft() === 1 ? "" : "s") + " left.") + "</p><p><button type=\"button\" class=\"button button--primary\" data-retry>Try again</button></p>";
+    } else if (!passed) {
+      html += "<p>You have used all your attempts. Please contact your course administrator.</p>";
+    }
+    box.innerHTML = html;
+    if (moveFocus) box.focus();
+  }
+
+  function retryAssessment() {
+    state.submitted = false;
+    state.seed = 0;
+    data.assessment.bank.forEach(function (id) {
+      delete state.answers[id];
+      var el = questionElement(id, "assessment");
+      $all("input", el).forEach(function (i) { if (i.type === "text") i.value = ""; else i.checked = false; });
+      $all("select", el).forEach(function (s) { s.value = ""; });
+      $all(".option__feedback, [data-explanation]", el).forEach(function (f) { f.hidden = true; });
+      $all(".option", el).forEach(function (o) { o.classList.remove("is-correct", "is-wrong"); });
+      var fb = $("[data-feedback]", el); fb.textContent = ""; fb.className = "question__feedback";
+    });
+    $("#cb-assessment-result").innerHTML = "";
+    setUpAttempt();
+    persist();
+    var heading = $("#assessment-title");
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+
+  // ------------------------------------------------------------------ scenarios
+
+  function findChoice(scenario, sceneId, choiceId) {
+    var scene = scenario && scenario.scenes[sceneId];
+    if (!scene) return null;
+    return scene.choices.filter(function (c) { return c.id === choiceId; })[0] || null;
+  }
+
+  function scenarioState(id) {
+    if (!state.scenarios[id]) state.scenarios[id] = { d: [] };
+    return state.scenarios[id];
+  }
+
+  function renderScenario(id) {
+    var scenario = data.scenarios[id];
+    var section = document.getElementById("page-scenario-" + id);
+    var path = [scenario.start].concat(scenarioState(id).d.map(function (d) { return findChoice(scenario, d[0], d[1]).goto; }));
+    $all(".scene", section).forEach(function (el) {
+      var sceneId = el.getAttribute("data-scene");
+      var at = path.indexOf(sceneId);
+      el.classList.toggle("is-visited", at >= 0 && at < path.length - 1);
+      el.classList.toggle("is-current", at === path.length - 1);
+      $all(".choice__button", el).forEach(function (b) { b.disabled = at >= 0 && at < path.length - 1; b.setAttribute("aria-pressed", "false"); });
+      $all(".choice__feedback", el).forEach(function (f) { f.hidden = true; });
+    });
+    scenarioState(id).d.forEach(function (d) {
+      var el = document.getElementById("scene-" + id + "-" + d[0]);
+      var button = $('.choice__button[data-choice="' + d[1] + '"]', el);
+      if (button) button.setAttribute("aria-pressed", "true");
+      var fb = $('[data-feedback-for="' + d[1] + '"]', el);
+      if (fb) fb.hidden = false;
+    });
+    var last = path[path.length - 1];
+    $(".scenario__restart", section).hidden = !scenario.scenes[last].ending;
+    return last;
+  }
+
+  function choose(button) {
+    var section = button.closest("[data-scenario]");
+    var id = section.getAttribute("data-scenario");
+    var sceneId = button.closest(".scene").getAttribute("data-scene");
+    var scenario = data.scenarios[id];
+    var choice = findChoice(scenario, sceneId, button.getAttribute("data-choice"));
+    var s = scenarioState(id);
+    s.d.push([sceneId, choice.id]);
+    var best = scenario.scenes[sceneId].choices.filter(function (c) { return c.rating === "best"; }).map(function (c) { return c.id; });
+    var list = adapter.v12 ? "," : "[,]";
+    adapter.interaction({
+      id: id + "-" + sceneId, type: "choice", response: choice.id, patterns: best.length ? [best.join(list)] : [],
+      objectives: choice.requirements, weighting: 1, date: new Date(), latency: now() - pageShownAt,
+      result: choice.rating === "best" ? "correct" : choice.rating === "unsafe" ? "incorrect" : "neutral",
+      description: "Scenario " + id + ", scene " + sceneId + ": " + choice.rating
+    });
+    pageShownAt = now();
+    var current = renderScenario(id);
+    if (scenario.scenes[current].ending) state.finished["scenario-" + id] = true;
+    evaluate();
+    updateProgress();
+    persist();
+    var heading = $("#scene-" + id + "-" + current + "-title");
+    if (heading) heading.focus();
+  }
+
+  function restartScenario(id) {
+    state.scenarios[id] = { d: [] };
+    renderScenario(id);
+    persist();
+    var heading = $("#scene-" + id + "-" + data.scenarios[id].start + "-title");
+    if (heading) heading.focus();
+  }
+
+  // ------------------------------------------------------------------ results and certificate
+
+  function renderResults() {
+    var result = courseResult();
+    var box = $("#cb-results");
+    var required = requiredPages();
+    var lines = ["<p>You have completed " + required.filter(isPageDone).length + " of " + required.length + " sections.</p>"];
+    if (data.assessment) {
+      lines.push(state.submitted ? "<p>Assessment score: " + state.score + "% (pass mark " + data.course.passMark + "%).</p>"
+        : "<p>You have not taken the assessment yet.</p>");
+    }
+    box.innerHTML = lines.join("");
+    var certificate = $("#cb-certificate");
+    var earned = result.completed && result.success !== "failed";
+    certificate.hidden = !earned;
+    if (earned) {
+      var name = adapter.learnerName;
+      if (name) $("[data-learner-name]", certificate).textContent = name.indexOf(",") > 0 ? name.split(",").reverse().join(" ").trim() : name;
+      $("[data-completion-date]", certificate).textContent = "Date: " + new Date().toLocaleDateString(data.course.language);
+    }
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  function onClick(event) {
+    var el = event.target.closest ? event.target.closest("a, button") : null;
+    if (!el) return;
+    if (el.tagName === "A") {
+      var href = el.getAttribute("href") || "";
+      if (href.indexOf("#page-") === 0) {
+        var index = pageIds.indexOf(href.slice(6));
+        if (index >= 0) { event.preventDefault(); show(index, true); }
+      } else if (href.indexOf("#lesson:") === 0) {
+        event.preventDefault();
+      }
+      return;
+    }
+    if (el.hasAttribute("data-check")) checkQuestion(el.closest(".question"));
+    else if (el.hasAttribute("data-move")) moveItem(el);
+    else if (el.hasAttribute("data-choice")) choose(el);
+    else if (el.hasAttribute("data-restart")) restartScenario(el.getAttribute("data-restart"));
+    else if (el.hasAttribute("data-retry")) retryAssessment();
+    else if (el.hasAttribute("data-print")) window.print();
+    else if (el.hasAttribute("data-dismiss-notice")) { $("#page-no-lms").hidden = true; show(state.page, true); }
+  }
+
+  function finish() {
+    if (finished) return;
+    finished = true;
+    save();
+    var result = courseResult();
+    adapter.finish(now() - sessionStart, result.completed && result.success !== "failed");
+  }
+
+  function start() {
+    adapter = chooseAdapter();
+    var saved = adapter.start();
+    var restored = saved ? decodeState(saved) : null;
+    if (restored) state = restored;
+    Object.keys(state.answers).forEach(function (id) {
+      var el = questionElement(id, "check");
+      if (!el) return;
+      restoreResponse(data.questions[id], el, state.answers[id]);
+      var correct = isCorrect(data.questions[id], state.answers[id]);
+      showFeedback(el, data.questions[id], state.answers[id], correct, false);
+    });
+    setUpAttempt();
+    document.addEventListener("click", onClick);
+    var form = $("#cb-assessment");
+    if (form) form.addEventListener("submit", submitAssessment);
+    window.addEventListener("pagehide", finish);
+    window.addEventListener("beforeunload", finish);
+    window.coursebuild = { finish: finish, state: function () { return JSON.parse(JSON.stringify(state)); },
+      encodedState: encodeState, show: function (id) { show(pageIds.indexOf(id), true); } };
+    if (showNotice) {
+      $all(".page").forEach(function (p) { p.classList.remove("is-current"); });
+      $("#page-no-lms").classList.add("is-current");
+      $("#page-no-lms h1").focus();
+    } else {
+      show(state.page, false);
+    }
+  }
+
+  start();
+})();
