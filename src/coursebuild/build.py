@@ -73,7 +73,7 @@ def compile_course(root: Path, project_root: Path | None = None) -> CourseBuild:
     )
     if problems.errors or theme is None:
         return result
-    result.site = render_course(course, theme, problems)
+    result.site = render_course(course, theme, problems, result.catalogue)
     return result
 
 

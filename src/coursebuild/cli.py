@@ -149,3 +149,16 @@ def graph(scenario_file: Path, style: str) -> None:
         click.echo(problem.format(), err=True)
     if problems.errors:
         raise ContentError(problems.errors)
+
+
+@main.command()
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+def profile(out_file: Path | None) -> None:
+    """Print (or write) the xAPI Profile document that every package's statements follow."""
+    from coursebuild.profile import profile_json
+    from coursebuild.write import write_atomically
+
+    if out_file is None:
+        click.echo(profile_json().decode("utf-8"), nl=False)
+    else:
+        write_atomically(out_file, profile_json())

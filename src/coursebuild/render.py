@@ -20,7 +20,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from coursebuild import __version__
 from coursebuild.errors import Problems
 from coursebuild.model import Course, HtmlPart, Level
+from coursebuild.catalogue import Catalogue
+from coursebuild.profile import profile_json
 from coursebuild.runtime_data import course_data
+from coursebuild.tracking import tracking_data
 
 PACKAGE_DIR = Path(__file__).parent
 RUNTIME_DIR = PACKAGE_DIR / "runtime"
@@ -141,12 +144,15 @@ class Site:
 
     files: dict[str, bytes]
     course: Course
+    catalogue: Catalogue | None = None
 
 
-def render_course(course: Course, theme: Theme, problems: Problems, draft: bool = False) -> Site | None:
+def render_course(
+    course: Course, theme: Theme, problems: Problems, catalogue: Catalogue | None = None, draft: bool = False
+) -> Site | None:
     """The rendered site, or None (with a problem naming the template line) if the theme is broken."""
     try:
-        return _render(course, theme, draft)
+        return _render(course, theme, catalogue, draft)
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or theme.name, exc.lineno, f"theme template error: {exc.message}")
     except jinja2.TemplateError as exc:
@@ -154,11 +160,12 @@ def render_course(course: Course, theme: Theme, problems: Problems, draft: bool 
     return None
 
 
-def _render(course: Course, theme: Theme, draft: bool) -> Site:
+def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bool) -> Site:
     env = _environment(tuple(theme.folders))
     defaults = {"organisation": "", "logo": None, "primary_colour": None}
     brand = {**defaults, **theme.brand, **{k: v for k, v in course.config.brand.model_dump().items() if v}}
     data = course_data(course)
+    data["tracking"] = tracking_data(course, catalogue)
     page = env.get_template("course.html").render(
         course=course,
         config=course.config,
@@ -172,11 +179,11 @@ def _render(course: Course, theme: Theme, draft: bool) -> Site:
         questions={p.question.id: p for p in course.all_questions()},
         pager=_pager(course, data["pages"]),
     )
-    files: dict[str, bytes] = {"index.html": page.encode("utf-8")}
+    files: dict[str, bytes] = {"index.html": page.encode("utf-8"), "xapi/profile.jsonld": profile_json()}
     for output, path in theme.static_files().items():
         files[output] = path.read_bytes()
     for path in sorted(RUNTIME_DIR.glob("*.js")):
         files["runtime/" + path.name] = path.read_bytes()
     for asset in sorted(course.assets):
         files[asset] = (course.root / asset).read_bytes()
-    return Site(files, course)
+    return Site(files, course, catalogue)

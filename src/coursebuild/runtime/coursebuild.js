@@ -222,6 +222,24 @@
     if (!v12 && record.description) this.set(base + "description", record.description.slice(0, 250));
   };
 
+  ScormAdapter.prototype.answered = function (event) {
+    var rec = scormRecord(event.question, event.response, event.correct, this.v12);
+    rec.date = event.date;
+    rec.latency = event.latency;
+    this.interaction(rec);
+  };
+
+  ScormAdapter.prototype.decided = function (event) {
+    var list = this.v12 ? "," : "[,]";
+    this.interaction({
+      id: event.scenarioId + "-" + event.sceneId, type: "choice", response: event.choice.id,
+      patterns: event.best.length ? [event.best.join(list)] : [], objectives: event.choice.requirements, weighting: 1,
+      date: event.date, latency: event.latency,
+      result: event.choice.rating === "best" ? "correct" : event.choice.rating === "unsafe" ? "incorrect" : "neutral",
+      description: "Scenario " + event.scenarioId + ", scene " + event.sceneId + ": " + event.choice.rating
+    });
+  };
+
   ScormAdapter.prototype.objective = function (index, id, status) {
     var base = "cmi.objectives." + index + ".";
     this.set(base + "id", id);
@@ -279,8 +297,401 @@
   LocalAdapter.prototype.start = function () { try { return window.localStorage.getItem(this.key); } catch (e) { return null; } };
   LocalAdapter.prototype.saveState = function (encoded) { try { window.localStorage.setItem(this.key, encoded); } catch (e) { /* private mode */ } };
   LocalAdapter.prototype.commit = function () { return true; };
-  LocalAdapter.prototype.progress = LocalAdapter.prototype.interaction = LocalAdapter.prototype.objective =
-    LocalAdapter.prototype.outcome = LocalAdapter.prototype.finish = function () {};
+  LocalAdapter.prototype.finish = function () {};
+
+  // Every adapter receives the same events; each implements only those its standard records.
+  function Tracker(primary, others) { this.primary = primary; this.all = [primary].concat(others || []); }
+  ["pageViewed", "answered", "decided", "progress", "objective", "outcome", "finish"].forEach(function (name) {
+    Tracker.prototype[name] = function () {
+      var args = arguments;
+      this.all.forEach(function (a) { if (a[name]) a[name].apply(a, args); });
+    };
+  });
+  Tracker.prototype.start = function () {
+    var others = this.all.slice(1);
+    return Promise.resolve(this.primary.start()).then(function (saved) {
+      return Promise.all(others.map(function (a) { return a.start(); })).then(function () { return saved; });
+    });
+  };
+  Tracker.prototype.saveState = function (encoded, location) { this.primary.saveState(encoded, location); };
+  Tracker.prototype.commit = function () { return this.primary.commit(); };
+  Tracker.prototype.passMark = function () { return this.primary.masteryScore !== undefined ? this.primary.masteryScore : data.course.passMark; };
+  Tracker.prototype.learnerName = function () { return this.primary.learnerName; };
+
+  // ------------------------------------------------------------------ xAPI: TinCan launch and cmi5
+
+  var CMI5 = "https://w3id.org/xapi/cmi5/context/";
+  var RESUME_STATE = "https://w3id.org/coursebuild/xapi/state/resume";
+  var PROGRESS_EXTENSION = "https://w3id.org/xapi/cmi5/result/extensions/progress";
+
+  function launchParameters() {
+    var params = {};
+    window.location.search.replace(/^\?/, "").split("&").forEach(function (pair) {
+      if (!pair) return;
+      var i = pair.indexOf("=");
+      var key = decodeURIComponent((i < 0 ? pair : pair.slice(0, i)).replace(/\+/g, " "));
+      params[key] = i < 0 ? "" : decodeURIComponent(pair.slice(i + 1).replace(/\+/g, " "));
+    });
+    return params;
+  }
+
+  function uuid() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    var b = new Uint8Array(16);
+    window.crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // TinCan launch documents predate xAPI 1.0 and may send 0.9-style arrays; statements need 1.0 agents.
+  function normaliseActor(actor) {
+    var result = { objectType: "Agent" };
+    ["name", "mbox", "mbox_sha1sum", "openid"].forEach(function (k) {
+      if (actor[k] !== undefined) result[k] = Array.isArray(actor[k]) ? actor[k][0] : actor[k];
+    });
+    var account = actor.account && (Array.isArray(actor.account) ? actor.account[0] : actor.account);
+    if (account) result.account = { homePage: account.homePage || account.accountServiceHomePage, name: account.name || account.accountName };
+    return result;
+  }
+
+  function XapiAdapter(mode, params) {
+    this.mode = mode;
+    this.params = params;
+    this.endpoint = params.endpoint.replace(/\/?$/, "/");
+    this.actor = normaliseActor(JSON.parse(params.actor || "{}"));
+    this.registration = params.registration || null;
+    this.activityId = params.activityId || params.activity_id || data.tracking.course.id;
+    this.auth = params.auth || null;
+    var key = hashString(this.endpoint + "|" + this.registration + "|" + JSON.stringify(this.actor) + "|" + this.activityId);
+    this.queueKey = "coursebuild:statements:" + key;
+    this.sentKey = "coursebuild:sent:" + key;
+    this.queue = this.load(this.queueKey, []);
+    this.sent = this.load(this.sentKey, {});
+    this.rejected = [];
+    this.inFlight = false;
+    this.retryDelay = 0;
+    this.stateDocument = null;
+    this.savedState = null;
+    this.launchData = null;
+    this.failedPending = null;
+    this.lastProgress = -1;
+    this.started = now();
+  }
+
+  XapiAdapter.prototype.load = function (key, fallback) {
+    try { var v = window.localStorage.getItem(key); return v ? JSON.parse(v) : fallback; } catch (e) { return fallback; }
+  };
+  XapiAdapter.prototype.store = function (key, value) {
+    try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full or disabled */ }
+  };
+
+  XapiAdapter.prototype.request = function (method, resource, query, body, options) {
+    var url = this.endpoint + resource + (query ? "?" + Object.keys(query).map(function (k) {
+      return encodeURIComponent(k) + "=" + encodeURIComponent(query[k]);
+    }).join("&") : "");
+    var headers = { "X-Experience-API-Version": "1.0.3" };
+    if (this.auth) headers.Authorization = this.auth;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    return window.fetch(url, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body),
+      keepalive: !!(options && options.keepalive), credentials: "omit" });
+  };
+
+  XapiAdapter.prototype.documentQuery = function (stateId) {
+    var query = { stateId: stateId, activityId: this.activityId, agent: JSON.stringify(this.actor) };
+    if (this.registration) query.registration = this.registration;
+    return query;
+  };
+
+  XapiAdapter.prototype.getJson = function (resource, query) {
+    return this.request("GET", resource, query).then(function (response) {
+      if (response.status === 404) return null;
+      if (!response.ok) throw new Error(resource + " answered " + response.status);
+      return response.text().then(function (text) { try { return JSON.parse(text); } catch (e) { return text; } });
+    });
+  };
+
+  // cmi5 §8.2: the fetch URL answers once; keep the token for this session so a page refresh can go on.
+  XapiAdapter.prototype.fetchToken = function () {
+    var key = "cmi5:token:" + this.params.fetch;
+    var saved = null;
+    try { saved = window.sessionStorage.getItem(key); } catch (e) { /* unavailable */ }
+    if (saved) return Promise.resolve(saved);
+    return window.fetch(this.params.fetch, { method: "POST", credentials: "omit" })
+      .then(function (r) { return r.json(); })
+      .then(function (json) {
+        if (!json["auth-token"]) throw new Error("cmi5 fetch refused: " + (json["error-text"] || json["error-code"]));
+        try { window.sessionStorage.setItem(key, json["auth-token"]); } catch (e) { /* unavailable */ }
+        return json["auth-token"];
+      });
+  };
+
+  XapiAdapter.prototype.start = function () {
+    var self = this;
+    var ready = Promise.resolve();
+    if (this.mode === "cmi5") {
+      ready = this.fetchToken().then(function (token) {
+        self.auth = "Basic " + token;
+        return self.getJson("activities/state", self.documentQuery("LMS.LaunchData"));
+      }).then(function (launchData) {
+        if (!launchData || !launchData.contextTemplate) throw new Error("cmi5 LMS.LaunchData is missing");
+        self.launchData = launchData;
+        if (typeof launchData.masteryScore === "number") self.masteryScore = Math.round(launchData.masteryScore * 100);
+        return self.getJson("agents/profile", { profileId: "cmi5LearnerPreferences", agent: JSON.stringify(self.actor) });
+      }).then(function (preferences) {
+        self.preferences = preferences;
+      });
+    }
+    return ready.then(function () {
+      return self.getJson("activities/state", self.documentQuery(RESUME_STATE));
+    }).then(function (saved) {
+      self.savedState = saved && saved.state ? saved.state : null;
+      self.learnerName = self.actor.name || "";
+      var initializedKey = "coursebuild:initialized:" + self.queueKey + (self.params.fetch || "");
+      var already = false;
+      try { already = window.sessionStorage.getItem(initializedKey) === "1"; window.sessionStorage.setItem(initializedKey, "1"); } catch (e) { /* unavailable */ }
+      if (!already) self.send(self.defined("initialized"));
+      return self.savedState;
+    });
+  };
+
+  XapiAdapter.prototype.isCmi5 = function () { return this.mode === "cmi5"; };
+
+  XapiAdapter.prototype.context = function (tags, extra) {
+    var context = this.launchData ? JSON.parse(JSON.stringify(this.launchData.contextTemplate)) : {};
+    if (this.registration) context.registration = this.registration;
+    var activities = context.contextActivities = context.contextActivities || {};
+    function add(key, items) {
+      if (!items || !items.length) return;
+      activities[key] = (activities[key] || []).concat(items);
+    }
+    add("grouping", [{ id: data.tracking.course.id, objectType: "Activity" }].filter(function (a) {
+      return !(activities.grouping || []).some(function (g) { return g.id === a.id; });
+    }));
+    if (tags) {
+      add("category", tags.category);
+      add("other", tags.other);
+      context.extensions = context.extensions || {};
+      Object.keys(tags.extensions).forEach(function (k) { context.extensions[k] = tags.extensions[k]; });
+    }
+    if (extra) Object.keys(extra).forEach(function (k) { add(k, extra[k]); });
+    return context;
+  };
+
+  XapiAdapter.prototype.statement = function (verb, object, context, result) {
+    var statement = {
+      id: uuid(), actor: this.actor,
+      verb: { id: data.tracking.verbs[verb], display: { "en-US": verb } },
+      object: object, context: context, timestamp: new Date().toISOString()
+    };
+    if (result) statement.result = result;
+    return statement;
+  };
+
+  // A cmi5-defined statement (cmi5 §9): launch activity as object, cmi5 category, moveon where it decides.
+  XapiAdapter.prototype.defined = function (verb, result) {
+    var categories = [];
+    if (this.isCmi5()) {
+      categories.push({ id: CMI5 + "categories/cmi5", objectType: "Activity" });
+      if (result && (result.success !== undefined || result.completion !== undefined)) categories.push({ id: CMI5 + "categories/moveon", objectType: "Activity" });
+    }
+    var object = this.isCmi5() ? { id: this.activityId, objectType: "Activity" }
+      : { id: this.activityId, objectType: "Activity", definition: data.tracking.course.definition };
+    var context = this.context(this.isCmi5() ? null : data.tracking.course.tags, categories.length ? { category: categories } : null);
+    if (this.isCmi5() && result && result.score && this.launchData && typeof this.launchData.masteryScore === "number") {
+      context.extensions = context.extensions || {};
+      context.extensions[CMI5 + "extensions/masteryscore"] = this.launchData.masteryScore;
+    }
+    return this.statement(verb, object, context, result);
+  };
+
+  XapiAdapter.prototype.send = function (statement) {
+    this.queue.push(statement);
+    this.store(this.queueKey, this.queue);
+    this.scheduleFlush(300);
+  };
+
+  XapiAdapter.prototype.scheduleFlush = function (delay) {
+    var self = this;
+    if (this.flushTimer) return;
+    this.flushTimer = window.setTimeout(function () { self.flushTimer = null; self.flush(); }, delay);
+  };
+
+  XapiAdapter.prototype.drop = function (ids) {
+    this.queue = this.queue.filter(function (st) { return ids.indexOf(st.id) < 0; });
+    this.store(this.queueKey, this.queue);
+  };
+
+  // Batches go out in order; network errors and 5xx retry with backoff; a 4xx batch is split so one bad
+  // statement is reported and dropped without taking the good ones with it.
+  XapiAdapter.prototype.flush = function () {
+    var self = this;
+    if (this.inFlight || !this.queue.length || !this.auth && this.mode === "cmi5") return Promise.resolve();
+    this.inFlight = true;
+    var batch = this.queue.slice(0, this.batchSize || 25);
+    var ids = batch.map(function (st) { return st.id; });
+    return this.request("POST", "statements", null, batch).then(function (response) {
+      self.inFlight = false;
+      if (response.ok || response.status === 409 && batch.length === 1) {
+        if (!response.ok) self.reject(batch[0], response.status);
+        self.drop(ids);
+        self.retryDelay = 0;
+        self.batchSize = 25;
+        if (self.queue.length) self.scheduleFlush(0);
+      } else if (response.status >= 500 || response.status === 429) {
+        self.retry();
+      } else if (batch.length > 1) {
+        self.batchSize = 1;
+        self.scheduleFlush(0);
+      } else {
+        self.reject(batch[0], response.status);
+        self.drop(ids);
+        if (self.queue.length) self.scheduleFlush(0);
+      }
+    }, function () {
+      self.inFlight = false;
+      self.retry();
+    });
+  };
+
+  XapiAdapter.prototype.retry = function () {
+    this.retryDelay = Math.min(60000, this.retryDelay ? this.retryDelay * 2 : 1000);
+    this.scheduleFlush(this.retryDelay);
+  };
+
+  XapiAdapter.prototype.reject = function (statement, status) {
+    this.rejected.push({ id: statement.id, status: status });
+    if (window.console) console.error("coursebuild: the LRS refused statement " + statement.id + " (HTTP " + status + ")");
+  };
+
+  XapiAdapter.prototype.saveState = function (encoded) { this.pendingState = encoded; };
+
+  XapiAdapter.prototype.commit = function (keepalive) {
+    var self = this;
+    if (this.pendingState && this.pendingState !== this.stateDocument) {
+      var body = { state: this.pendingState };
+      this.request("PUT", "activities/state", this.documentQuery(RESUME_STATE), body, { keepalive: keepalive }).then(function (r) {
+        if (r.ok) self.stateDocument = body.state;
+      }, function () { /* kept in pendingState; the next commit sends it */ });
+    }
+    this.flush();
+    return true;
+  };
+
+  XapiAdapter.prototype.pageViewed = function (page) {
+    if (page.kind !== "lesson") return;
+    var lesson = data.tracking.lessons[page.lesson];
+    var parent = lesson.module ? [{ id: lesson.module, objectType: "Activity" }] : null;
+    this.send(this.statement("experienced", { id: lesson.id, objectType: "Activity", definition: lesson.definition },
+      this.context(lesson.tags, parent ? { parent: parent } : null)));
+  };
+
+  XapiAdapter.prototype.answered = function (event) {
+    var q = event.question;
+    var info = data.tracking.questions[q.id];
+    var result = { response: scormRecord(q, event.response, event.correct, false).response, duration: duration2004(event.latency) };
+    if (event.correct !== null) {
+      result.success = event.correct;
+      result.score = { scaled: event.correct ? 1 : 0, raw: event.correct ? q.points : 0, min: 0, max: q.points };
+    }
+    this.send(this.statement("answered", { id: info.id, objectType: "Activity", definition: info.definition },
+      this.context(info.tags, { parent: [{ id: info.parent, objectType: "Activity" }] }), result));
+  };
+
+  XapiAdapter.prototype.decided = function (event) {
+    var scenario = data.tracking.scenarios[event.scenarioId];
+    var scene = scenario.scenes[event.sceneId];
+    var result = { response: event.choice.id, success: event.choice.rating !== "unsafe", duration: duration2004(event.latency), extensions: {} };
+    result.extensions[data.tracking.extensions.rating] = event.choice.rating;
+    result.extensions[data.tracking.extensions.path] = event.path;
+    this.send(this.statement("responded", { id: scene.id, objectType: "Activity", definition: scene.definition },
+      this.context(scene.tags[event.choice.id], { parent: [{ id: scenario.id, objectType: "Activity" }] }), result));
+  };
+
+  XapiAdapter.prototype.progress = function (measure) {
+    var percent = Math.round(measure * 100);
+    if (percent <= this.lastProgress || percent >= 100) { this.lastProgress = Math.max(this.lastProgress, percent); return; }
+    this.lastProgress = percent;
+    var result = { extensions: {} };
+    result.extensions[PROGRESS_EXTENSION] = percent;
+    var object = { id: this.activityId, objectType: "Activity" };
+    this.send(this.statement("progressed", object, this.context(this.isCmi5() ? null : data.tracking.course.tags), result));
+  };
+
+  XapiAdapter.prototype.objective = function () {};
+
+  XapiAdapter.prototype.mayRecordOutcome = function () {
+    return !this.launchData || !this.launchData.launchMode || this.launchData.launchMode === "Normal";
+  };
+
+  XapiAdapter.prototype.remember = function (verb) {
+    this.sent[verb] = true;
+    this.store(this.sentKey, this.sent);
+  };
+
+  // cmi5 §9.3: completed and passed once per registration, never failed after passed, and not both
+  // passed and failed in one session — so a failure is only reported at the end of a session without a pass.
+  XapiAdapter.prototype.outcome = function (result) {
+    if (!this.mayRecordOutcome()) return;
+    var duration = duration2004(now() - this.started);
+    if (result.completed && !this.sent.completed) {
+      this.send(this.defined("completed", { completion: true, duration: duration }));
+      this.remember("completed");
+    }
+    if (result.success === "passed" && !this.sent.passed) {
+      this.send(this.defined("passed", { success: true, duration: duration, score: this.score(result.score) }));
+      this.remember("passed");
+      this.failedPending = null;
+    } else if (result.success === "failed" && !this.sent.passed) {
+      this.failedPending = result.score;
+      if (!this.isCmi5()) {
+        this.send(this.defined("failed", { success: false, duration: duration, score: this.score(result.score) }));
+        this.failedPending = null;
+      }
+    }
+  };
+
+  XapiAdapter.prototype.score = function (percent) {
+    return { scaled: Math.round(percent) / 100, raw: percent, min: 0, max: 100 };
+  };
+
+  XapiAdapter.prototype.finish = function (sessionMs) {
+    if (this.failedPending !== null && !this.sent.passed && !this.sent.failedThisSession) {
+      this.send(this.defined("failed", { success: false, duration: duration2004(sessionMs), score: this.score(this.failedPending) }));
+      this.sent.failedThisSession = true;
+    }
+    this.send(this.defined("terminated", { duration: duration2004(sessionMs) }));
+    window.clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.commit(true);
+    this.sendOnUnload();
+  };
+
+  // On pagehide only keepalive requests outlive the page, and browsers cap them at 64 KB in total, so
+  // the queue goes in chunks. Whatever is not confirmed stays queued and is re-sent at the next launch;
+  // the LRS treats an identical statement with the same id as already stored.
+  XapiAdapter.prototype.sendOnUnload = function () {
+    var self = this;
+    var chunk = [], size = 0, budget = 60000, full = false;
+    function post(batch) {
+      var ids = batch.map(function (st) { return st.id; });
+      try {
+        self.request("POST", "statements", null, batch, { keepalive: true }).then(function (r) {
+          if (r.ok) self.drop(ids);
+          else if (r.status < 500 && r.status !== 429) self.flush();
+        }, function () { /* stays queued */ });
+      } catch (e) { /* over the keepalive budget: stays queued */ }
+    }
+    this.queue.forEach(function (st) {
+      var length = JSON.stringify(st).length;
+      if (full || size + length > budget) { full = true; return; }  // order matters: terminated goes last
+      chunk.push(st);
+      size += length;
+    });
+    if (chunk.length) post(chunk);
+  };
+
+  XapiAdapter.prototype.returnUrl = function () { return this.launchData && this.launchData.returnURL; };
 
   // ------------------------------------------------------------------ responses and scoring
 
@@ -393,13 +804,20 @@
   var finished = false;
 
   function chooseAdapter() {
+    var params = launchParameters();
+    if (target.format === "cmi5" && params.fetch && params.endpoint) return new Tracker(new XapiAdapter("cmi5", params));
+    if (target.format === "xapi" && params.endpoint && params.actor) return new Tracker(new XapiAdapter("tincan", params));
+    // A SCORM package may also send statements to an LRS named at launch (never to one baked in).
+    var extra = params.endpoint && params.actor && params.auth ? [new XapiAdapter("tincan", params)] : [];
     if (target.format === "scorm12" || target.format === "scorm2004") {
       var api = findApi(target.format === "scorm12" ? "API" : "API_1484_11");
-      if (api) return new ScormAdapter(target.format, api);
+      if (api) return new Tracker(new ScormAdapter(target.format, api), extra);
+    }
+    if (target.format !== "web") {
       $("#page-no-lms").hidden = false;
       showNotice = true;
     }
-    return new LocalAdapter();
+    return new Tracker(new LocalAdapter(), extra);
   }
 
   var showNotice = false;
@@ -429,6 +847,7 @@
       var linked = pageIds.indexOf((a.getAttribute("href") || "").replace("#page-", ""));
       a.classList.toggle("is-done", linked >= 0 && isPageDone(linked));
     });
+    adapter.pageViewed(data.pages[index]);
     if (data.pages[index].kind === "scenario") renderScenario(data.pages[index].scenario);
     if (data.pages[index].kind === "results") renderResults();
     if (focus) {
@@ -468,7 +887,7 @@
     var completed = required.every(isPageDone);
     var score = data.assessment ? state.score : null;
     var success = null;
-    if (data.assessment && state.submitted) success = state.score >= data.course.passMark ? "passed" : "failed";
+    if (data.assessment && state.submitted) success = state.score >= adapter.passMark() ? "passed" : "failed";
     return { completed: completed, score: score, success: success };
   }
 
@@ -547,14 +966,11 @@
     if (explanation) explanation.hidden = false;
   }
 
-  function record(q, response, correct, startedAt) {
+  function record(q, response, correct, startedAt, mode) {
     state.answers[q.id] = response;
     if (correct !== null) state.results[q.id] = correct ? 1 : 0;
-    var v12 = adapter.v12;
-    var rec = scormRecord(q, response, correct, v12);
-    rec.date = new Date();
-    rec.latency = Math.max(0, now() - startedAt);
-    adapter.interaction(rec);
+    adapter.answered({ question: q, response: response, correct: correct, mode: mode,
+      date: new Date(), latency: Math.max(0, now() - startedAt) });
   }
 
   function checkQuestion(el) {
@@ -563,7 +979,7 @@
     if (!isAnswered(q, response)) { announce("Please answer the question first."); return; }
     var correct = isCorrect(q, response);
     showFeedback(el, q, response, correct, false);
-    record(q, response, correct, pageShownAt);
+    record(q, response, correct, pageShownAt, "check");
     evaluate();
     persist();
   }
@@ -674,7 +1090,7 @@
       var el = questionElement(id, "assessment");
       var response = readResponse(q, el);
       var correct = isCorrect(q, response);
-      record(q, response, correct, pageShownAt);
+      record(q, response, correct, pageShownAt, "assessment");
       if (q.points > 0) { total += q.points; if (correct) earned += q.points; }
       if (data.assessment.review) showFeedback(el, q, response, correct, true);
     });
@@ -694,7 +1110,7 @@
 
   function showAssessmentResult(moveFocus) {
     var box = $("#cb-assessment-result");
-    var passed = state.score >= data.course.passMark;
+    var passed = state.score >= adapter.passMark();
     var html = "<h2>" + (passed ? "You passed" : "You did not pass this time") + "</h2>" +
       "<p>You scored " + state.score + "%. The pass mark is " + data.course.passMark + "%.</p>";
     if (!passed && attemptsLeft() > 0) {
@@ -773,13 +1189,10 @@
     var s = scenarioState(id);
     s.d.push([sceneId, choice.id]);
     var best = scenario.scenes[sceneId].choices.filter(function (c) { return c.rating === "best"; }).map(function (c) { return c.id; });
-    var list = adapter.v12 ? "," : "[,]";
-    adapter.interaction({
-      id: id + "-" + sceneId, type: "choice", response: choice.id, patterns: best.length ? [best.join(list)] : [],
-      objectives: choice.requirements, weighting: 1, date: new Date(), latency: now() - pageShownAt,
-      result: choice.rating === "best" ? "correct" : choice.rating === "unsafe" ? "incorrect" : "neutral",
-      description: "Scenario " + id + ", scene " + sceneId + ": " + choice.rating
-    });
+    var path = [scenario.start].concat(s.d.map(function (d) { return findChoice(scenario, d[0], d[1]).goto; }));
+    adapter.decided({ scenarioId: id, sceneId: sceneId, choice: choice, best: best, path: path,
+      ending: scenario.scenes[choice.goto].ending ? scenario.scenes[choice.goto].outcome : null,
+      date: new Date(), latency: now() - pageShownAt });
     pageShownAt = now();
     var current = renderScenario(id);
     if (scenario.scenes[current].ending) state.finished["scenario-" + id] = true;
@@ -814,7 +1227,7 @@
     var earned = result.completed && result.success !== "failed";
     certificate.hidden = !earned;
     if (earned) {
-      var name = adapter.learnerName;
+      var name = adapter.learnerName();
       if (name) $("[data-learner-name]", certificate).textContent = name.indexOf(",") > 0 ? name.split(",").reverse().join(" ").trim() : name;
       $("[data-completion-date]", certificate).textContent = "Date: " + new Date().toLocaleDateString(data.course.language);
     }
@@ -841,7 +1254,15 @@
     else if (el.hasAttribute("data-restart")) restartScenario(el.getAttribute("data-restart"));
     else if (el.hasAttribute("data-retry")) retryAssessment();
     else if (el.hasAttribute("data-print")) window.print();
+    else if (el.hasAttribute("data-exit")) exitCourse();
     else if (el.hasAttribute("data-dismiss-notice")) { $("#page-no-lms").hidden = true; show(state.page, true); }
+  }
+
+  // cmi5 §8.1: leaving through the LMS's returnURL once the session is terminated.
+  function exitCourse() {
+    var url = adapter.primary.returnUrl && adapter.primary.returnUrl();
+    finish();
+    if (url) window.location.href = url;
   }
 
   function finish() {
@@ -854,7 +1275,16 @@
 
   function start() {
     adapter = chooseAdapter();
-    var saved = adapter.start();
+    adapter.start().then(begin, function (error) {
+      if (window.console) console.error("coursebuild: could not start tracking", error);
+      adapter = new Tracker(new LocalAdapter());
+      $("#page-no-lms").hidden = false;
+      showNotice = true;
+      begin(null);
+    });
+  }
+
+  function begin(saved) {
     var restored = saved ? decodeState(saved) : null;
     if (restored) state = restored;
     Object.keys(state.answers).forEach(function (id) {
@@ -866,12 +1296,13 @@
     });
     setUpAttempt();
     document.addEventListener("click", onClick);
+    if (adapter.primary.returnUrl && adapter.primary.returnUrl()) $("[data-exit]").hidden = false;
     var form = $("#cb-assessment");
     if (form) form.addEventListener("submit", submitAssessment);
     window.addEventListener("pagehide", finish);
     window.addEventListener("beforeunload", finish);
     window.coursebuild = { finish: finish, state: function () { return JSON.parse(JSON.stringify(state)); },
-      encodedState: encodeState, show: function (id) { show(pageIds.indexOf(id), true); } };
+      encodedState: encodeState, show: function (id) { show(pageIds.indexOf(id), true); }, ready: true };
     if (showNotice) {
       $all(".page").forEach(function (p) { p.classList.remove("is-current"); });
       $("#page-no-lms").classList.add("is-current");

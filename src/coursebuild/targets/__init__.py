@@ -14,7 +14,7 @@ from coursebuild.errors import Problems
 from coursebuild.render import Site
 
 _REGISTRY: dict[str, type[Target]] = {}
-_BUILTIN = ("scorm12", "scorm2004", "web")
+_BUILTIN = ("scorm12", "scorm2004", "cmi5", "xapi", "web")
 
 
 class Target(ABC):
