@@ -35,3 +35,14 @@ def test_course_builds_cleanly(course_dir):
     assert result.ok, "\n".join(p.format() for p in result.problems.errors)
     assert not result.problems.warnings, "\n".join(p.format() for p in result.problems.warnings)
     assert set(result.packages) == set(result.course.config.formats)
+
+
+@pytest.mark.parametrize("course_dir", COURSES, ids=[str(c.relative_to(REPO)) for c in COURSES])
+def test_course_teaches_all_and_assesses_90_percent_of_its_requirements(course_dir, monkeypatch):
+    from click.testing import CliRunner
+
+    from coursebuild.cli import main
+
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(main, ["coverage", str(course_dir), "--fail-under", "90"])
+    assert result.exit_code == 0, result.output

@@ -162,3 +162,29 @@ def profile(out_file: Path | None) -> None:
         click.echo(profile_json().decode("utf-8"), nl=False)
     else:
         write_atomically(out_file, profile_json())
+
+
+@main.command()
+@click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "-f", "style", type=click.Choice(["text", "csv", "json", "html"]), default="text", show_default=True)
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, help="Exit 1 if any course assesses less than PCT% of its requirements, or teaches less than all of them.")
+def coverage(course_dirs: tuple[Path, ...], style: str, fail_under: float | None) -> None:
+    """Show where each report requirement is taught and assessed, per course."""
+    from coursebuild.coverage import FORMATTERS, course_coverage
+
+    results = [compile_course(d, Path.cwd()) for d in _course_dirs(course_dirs)]
+    failed = [r for r in results if not r.ok or r.course is None]
+    if failed:
+        _report(failed, "coverage")
+    reports = [course_coverage(r.course, r.catalogue) for r in results if r.course is not None and r.catalogue is not None]
+    click.echo(FORMATTERS[style](reports), nl=False)
+    if fail_under is not None:
+        short = [r for r in reports if r.percent("taught") < 100 or r.percent("assessed") < fail_under]
+        for report in short:
+            click.echo(
+                f"{report.course_id}: {report.percent('taught'):.0f}% taught (need 100%), "
+                f"{report.percent('assessed'):.0f}% assessed (need {fail_under:g}%)",
+                err=True,
+            )
+        if short:
+            raise click.exceptions.Exit(1)

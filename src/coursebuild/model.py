@@ -90,7 +90,7 @@ class CourseConfig(Strict):
     pass_mark: Annotated[int, Field(ge=0, le=100)] = 80
     theme: Slug = "default"
     brand: Brand = Brand()
-    formats: list[str] = ["scorm12", "scorm2004"]
+    formats: list[str] = ["scorm12", "scorm2004", "cmi5", "xapi", "web"]
     base_iri: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")]
     modules: list[ModuleConfig] | None = None
     lessons: list[str] | None = None
