@@ -179,3 +179,10 @@ def test_usage_errors_exit_2(course, out):
     assert result.exit_code == 2
     assert "pdf" in result.output
     assert not out.exists()
+
+
+def test_unquoted_colon_in_text_is_explained(course, out):
+    edit(course / "lessons" / "second.md", "  - Define machine learning", "  - Define these: ML and DL")
+    result = build(course, out)
+    assert_fails_at(result, "lessons/second.md:8", "YAML read it as 'key: value'")
+    assert "double quotes" in result.output

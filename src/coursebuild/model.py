@@ -52,6 +52,7 @@ class Pathway(str, enum.Enum):
     FOUNDATIONAL = "foundational"
     ADVANCED = "advanced"
     PRODUCT = "product"
+    GUIDE = "guide"  # orientation material, such as the pathway self-assessment: teaches no table
 
 
 class Archetype(str, enum.Enum):
@@ -274,6 +275,8 @@ class LikertQuestion(QuestionBase):
         "Strongly agree",
     ]
     statements: list[Text] = []
+    # Self-assessment that points to advanced courses: agreement suggests these archetypes.
+    archetypes: list[Archetype] = []
 
     @model_validator(mode="after")
     def _no_level(self) -> LikertQuestion:

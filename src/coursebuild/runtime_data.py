@@ -54,6 +54,7 @@ def question_data(placed: PlacedQuestion) -> dict[str, Any]:
     elif isinstance(q, LikertQuestion):
         data["scale"] = list(q.scale)
         data["statements"] = list(q.statements) or [q.prompt]
+        data["archetypes"] = [a.value for a in q.archetypes]
     return data
 
 

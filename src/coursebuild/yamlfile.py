@@ -163,6 +163,11 @@ def describe_validation_error(
             result.append(FieldError(line, f"unknown key '{where}'", hint))
         elif kind == "missing":
             result.append(FieldError(line, f"missing required key '{where}'", "add it"))
+        elif kind == "string_type" and isinstance(err.get("input"), dict) and len(err["input"]) == 1:
+            result.append(FieldError(
+                line, f"'{where}' should be text, but YAML read it as 'key: value' because it contains ': '",
+                "put the whole text in double quotes, or replace ': ' with ' - '",
+            ))
         else:
             msg = err["msg"]
             if msg.startswith("Value error, "):

@@ -1213,6 +1213,31 @@
 
   // ------------------------------------------------------------------ results and certificate
 
+  var ARCHETYPE_COURSES = {
+    shaper: "Shapers: regulation, evidence and policy", driver: "Drivers: strategy, procurement and the AI team",
+    creator: "Creators: creating trustworthy AI", embedder: "Embedders: local validation, safety and monitoring",
+    user: "Users: AI in clinical decisions"
+  };
+
+  // Self-assessment: agreement with an archetype's statements (scale mapped to 0..1) suggests its course.
+  function recommendations() {
+    var scores = {}, seen = false;
+    Object.keys(data.questions).forEach(function (id) {
+      var q = data.questions[id];
+      if (q.type !== "likert" || !q.archetypes || !q.archetypes.length) return;
+      seen = true;
+      var answers = (state.answers[id] || []).filter(function (v) { return v !== ""; }).map(Number);
+      if (!answers.length) return;
+      var mean = answers.reduce(function (a, b) { return a + b; }, 0) / answers.length;
+      var normalised = (mean - 1) / Math.max(1, q.scale.length - 1);
+      q.archetypes.forEach(function (a) { (scores[a] = scores[a] || []).push(normalised); });
+    });
+    if (!seen) return null;
+    return Object.keys(scores).map(function (a) {
+      return { archetype: a, score: scores[a].reduce(function (x, y) { return x + y; }, 0) / scores[a].length };
+    }).filter(function (r) { return r.score >= 0.7; }).sort(function (x, y) { return y.score - x.score; });
+  }
+
   function renderResults() {
     var result = courseResult();
     var box = $("#cb-results");
@@ -1221,6 +1246,15 @@
     if (data.assessment) {
       lines.push(state.submitted ? "<p>Assessment score: " + state.score + "% (pass mark " + data.course.passMark + "%).</p>"
         : "<p>You have not taken the assessment yet.</p>");
+    }
+    var recommended = recommendations();
+    if (recommended) {
+      lines.push(recommended.length
+        ? "<h2>Courses suggested for you</h2><p>From your answers, these advanced courses fit the work you do. " +
+          "You can hold more than one of these roles.</p><ul>" + recommended.map(function (r) {
+            return "<li>" + ARCHETYPE_COURSES[r.archetype] + "</li>";
+          }).join("") + "</ul>"
+        : "<h2>Courses suggested for you</h2><p>Your answers do not point to an advanced course yet. Start with the foundational course, and come back to this self-assessment as your role changes.</p>");
     }
     box.innerHTML = lines.join("");
     var certificate = $("#cb-certificate");
