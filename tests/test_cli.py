@@ -38,7 +38,9 @@ def test_build_without_arguments_builds_every_course_but_templates(tmp_path, mon
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["build", "--format", "scorm12"])
     assert result.exit_code == 0, result.output
-    assert [p.name for p in (tmp_path / "dist").iterdir()] == ["minimal-course-1.2.0-scorm12.zip"]
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["index.html", "minimal-course-1.2.0-scorm12.zip"]
+    page = (tmp_path / "dist" / "index.html").read_text()
+    assert '<a href="minimal-course-1.2.0-scorm12.zip">SCORM 1.2</a>' in page
 
     listing = CliRunner().invoke(main, ["list"])
     assert listing.exit_code == 0

@@ -88,6 +88,10 @@ def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path
     dirs = _course_dirs(course_dirs)
     results = _run_all(dirs, lambda d, root: build_course(d, chosen, out_dir, root), "building")
     _report(results, "build")
+    if not course_dirs:
+        from coursebuild.catalogue_page import write_catalogue_page
+
+        click.echo(f"wrote {write_catalogue_page(results, out_dir)}")
 
 
 @main.command()
