@@ -192,3 +192,39 @@ def coverage(course_dirs: tuple[Path, ...], style: str, fail_under: float | None
             )
         if short:
             raise click.exceptions.Exit(1)
+
+
+@main.command()
+@click.argument("course_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "-f", "fmt", type=click.Choice(["scorm12", "scorm2004", "cmi5", "xapi", "web"]), default="scorm2004", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
+def preview(course_dir: Path | None, fmt: str, port: int, no_browser: bool) -> None:
+    """Serve COURSE_DIR on 127.0.0.1 inside a local LMS page; rebuild and reload on every save."""
+    import threading
+    import webbrowser
+
+    from coursebuild.preview import PreviewState, make_server, watch
+
+    state = PreviewState((course_dir or Path(".")).resolve(), fmt)
+    state.rebuild()
+    server = make_server(state, port)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    click.echo(f"previewing {state.course_dir} as {fmt} at {url} (Ctrl+C to stop)")
+    for error in state.errors:
+        click.echo(error, err=True)
+    stop = threading.Event()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    if not no_browser:
+        webbrowser.open(url)
+
+    def report(current: PreviewState) -> None:
+        click.echo(f"rebuilt (version {current.version})" + (f": {len(current.errors)} problem(s)" if current.errors else ""))
+
+    try:
+        watch(state, stop, report)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.shutdown()

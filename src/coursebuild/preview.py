@@ -1,0 +1,197 @@
+"""`coursebuild preview`: the course inside a local LMS page, rebuilt within a second of every save.
+
+The server listens on 127.0.0.1 only. Beside the course it shows what the package reports: the SCORM
+data model as it is written, or the xAPI statements (for cmi5 and xapi, this server is also the LRS and
+the cmi5 LMS). A build error replaces the course with the error list instead of stopping the server.
+This LMS records and shows; it is not a conformance checker (the test suite's strict harness is).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from coursebuild.build import build_course
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+    ".json": "application/json", ".jsonld": "application/ld+json", ".xml": "application/xml", ".xsd": "application/xml",
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml",
+    ".webp": "image/webp", ".mp4": "video/mp4", ".vtt": "text/vtt", ".pdf": "application/pdf",
+}
+ACTOR = {"objectType": "Agent", "name": "Preview Learner", "account": {"homePage": "http://127.0.0.1", "name": "preview"}}
+
+
+@dataclass
+class PreviewState:
+    """What the server shows: the latest good build, or the errors of the latest failed one."""
+
+    course_dir: Path
+    fmt: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    version: int = 0
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    documents: dict[str, Any] = field(default_factory=dict)
+    registration: str = field(default_factory=lambda: str(uuid.uuid4()))
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def rebuild(self) -> None:
+        result = build_course(self.course_dir, [self.fmt], None, Path.cwd())
+        with self.changed:
+            if result.ok and self.fmt in result.packages:
+                with zipfile.ZipFile(io.BytesIO(result.packages[self.fmt])) as archive:
+                    self.files = {name: archive.read(name) for name in archive.namelist()}
+                self.errors = [p.format() for p in result.problems.warnings]
+            else:
+                self.errors = [p.format() for p in result.problems.items] or ["the build failed"]
+            self.version += 1
+            self.changed.notify_all()
+
+    def launch_url(self, base: str) -> str:
+        if self.fmt not in ("cmi5", "xapi"):
+            return "/content/index.html"
+        actor = quote(json.dumps(ACTOR))
+        endpoint = quote(f"{base}/xapi/")
+        if self.fmt == "xapi":
+            return f"/content/index.html?endpoint={endpoint}&auth=Basic%20cHJldmlldzpwcmV2aWV3&actor={actor}&registration={self.registration}"
+        return (
+            f"/content/index.html?endpoint={endpoint}&fetch={quote(base + '/fetch')}&actor={actor}"
+            f"&registration={self.registration}&activityId={quote('http://127.0.0.1/preview/au')}"
+        )
+
+    def launch_data(self) -> dict[str, Any]:
+        return {
+            "contextTemplate": {
+                "contextActivities": {"grouping": [{"id": "http://127.0.0.1/preview/au", "objectType": "Activity"}]},
+                "extensions": {"https://w3id.org/xapi/cmi5/context/extensions/sessionid": str(uuid.uuid4())},
+            },
+            "launchMode": "Normal",
+            "moveOn": "CompletedAndPassed",
+            "masteryScore": 0.8,
+        }
+
+
+def _page() -> bytes:
+    return (files("coursebuild") / "templates" / "preview.html").read_bytes()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    state: PreviewState
+    server_version = "coursebuild-preview"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep the terminal for build messages
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json", extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, value: Any, status: int = 200) -> None:
+        self._send(status, json.dumps(value).encode("utf-8"))
+
+    def do_OPTIONS(self) -> None:  # noqa: N802 - CORS preflight for the xAPI endpoint
+        self._send(204, b"", extra={
+            "Access-Control-Allow-Methods": "GET, PUT, POST, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version",
+        })
+
+    def do_GET(self) -> None:  # noqa: N802
+        url = urlsplit(self.path)
+        state = self.state
+        if url.path == "/":
+            self._send(200, _page(), "text/html; charset=utf-8")
+        elif url.path == "/status":
+            base = f"http://{self.headers.get('Host', '127.0.0.1')}"
+            self._json({"version": state.version, "errors": state.errors, "format": state.fmt, "launch": state.launch_url(base)})
+        elif url.path == "/wait":
+            seen = int(parse_qs(url.query).get("version", ["0"])[0])
+            with state.changed:
+                state.changed.wait_for(lambda: state.version != seen, timeout=25)
+            self._json({"version": state.version})
+        elif url.path.startswith("/content/"):
+            name = url.path[len("/content/"):]
+            data = state.files.get(name)
+            if data is None:
+                self._send(404, b"not found", "text/plain")
+            else:
+                self._send(200, data, CONTENT_TYPES.get(Path(name).suffix.lower(), "application/octet-stream"))
+        elif url.path == "/xapi/statements":
+            self._json({"statements": list(reversed(state.statements)), "more": ""})
+        elif url.path in ("/xapi/activities/state", "/xapi/agents/profile"):
+            query = parse_qs(url.query)
+            key = query.get("stateId", query.get("profileId", [""]))[0]
+            if key == "LMS.LaunchData":
+                self._json(state.launch_data())
+            elif key in state.documents:
+                self._json(state.documents[key])
+            else:
+                self._send(404, b"", "text/plain")
+        else:
+            self._send(404, b"not found", "text/plain")
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw or b"null")
+        except json.JSONDecodeError:
+            return raw.decode("utf-8", "replace")
+
+    def do_POST(self) -> None:  # noqa: N802
+        url = urlsplit(self.path)
+        if url.path == "/fetch":
+            self._json({"auth-token": "cHJldmlldzpwcmV2aWV3"})
+        elif url.path == "/xapi/statements":
+            body = self._body()
+            batch = body if isinstance(body, list) else [body]
+            self.state.statements.extend(batch)
+            self._json([s.get("id") for s in batch if isinstance(s, dict)])
+        else:
+            self.do_PUT()
+
+    def do_PUT(self) -> None:  # noqa: N802
+        url = urlsplit(self.path)
+        if url.path in ("/xapi/activities/state", "/xapi/agents/profile"):
+            query = parse_qs(url.query)
+            self.state.documents[query.get("stateId", query.get("profileId", [""]))[0]] = self._body()
+            self._send(204, b"")
+        elif url.path == "/xapi/statements":
+            self.state.statements.append(self._body())
+            self._send(204, b"")
+        else:
+            self._send(404, b"not found", "text/plain")
+
+
+def make_server(state: PreviewState, port: int) -> ThreadingHTTPServer:
+    handler = type("PreviewHandler", (_Handler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def watch(state: PreviewState, stop: threading.Event, on_rebuild: Any = None) -> None:
+    """Rebuild whenever a file of the course (or its themes and catalogue) changes."""
+    from watchfiles import watch as watch_changes
+
+    for _changes in watch_changes(state.course_dir, stop_event=stop, debounce=150, step=50, rust_timeout=500):
+        state.rebuild()
+        if on_rebuild:
+            on_rebuild(state)
