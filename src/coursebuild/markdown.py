@@ -318,22 +318,32 @@ def _count_words(tokens: list[Token]) -> int:
     return words
 
 
+def _has_raw_html(tokens: list[Token]) -> bool:
+    for token in tokens:
+        if token.type == "html_block" or (token.children and any(c.type == "html_inline" for c in token.children)):
+            return True
+    return False
+
+
 def parse_markdown(text: str, ctx: ParseContext) -> ParsedMarkdown:
     md = markdown_parser()
     env: dict[str, Any] = {"coursebuild": ctx}
     tokens = md.parse(text, env)
     html = md.renderer.render(tokens, md.options, env)
+    # markdown-it escapes all text and refuses unsafe link schemes itself; only raw HTML written by the
+    # author can carry markup, so the sanitiser runs on documents that contain some.
+    clean = sanitise if _has_raw_html(tokens) else (lambda chunk: chunk)
     parts: list[BodyPart] = []
     position = 0
     for match in _MARKER_RE.finditer(html):
         chunk = html[position:match.start()]
         if chunk.strip():
-            parts.append(HtmlPart(sanitise(chunk)))
+            parts.append(HtmlPart(clean(chunk)))
         parts.append(QuestionPart(match.group(1)))
         position = match.end()
     tail = html[position:]
     if tail.strip():
-        parts.append(HtmlPart(sanitise(tail)))
+        parts.append(HtmlPart(clean(tail)))
     return ParsedMarkdown(parts, ctx.questions, ctx.assets, _count_words(tokens), env.get("headings", []))
 
 
