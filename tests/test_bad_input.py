@@ -186,3 +186,19 @@ def test_unquoted_colon_in_text_is_explained(course, out):
     result = build(course, out)
     assert_fails_at(result, "lessons/second.md:8", "YAML read it as 'key: value'")
     assert "double quotes" in result.output
+
+
+def test_brand_colour_that_fails_contrast_is_refused(course, out):
+    edit(course / "course.yml", "pathway: foundational", "pathway: foundational\nbrand:\n  organisation: Nymouth ICS\n  primary_colour: '#41b6e6'")
+    result = build(course, out)
+    assert_fails_at(result, "course.yml:8", "contrast ratio of 2.")
+    assert "4.5:1" in result.output
+
+
+def test_brand_overrides_reach_the_page(course, out):
+    edit(course / "course.yml", "pathway: foundational", "pathway: foundational\nbrand:\n  organisation: Nymouth ICS\n  primary_colour: '#003087'")
+    assert build(course, out).exit_code == 0
+    import zipfile
+
+    page = zipfile.ZipFile(out / "minimal-course-1.2.0-scorm12.zip").read("index.html").decode()
+    assert "--colour-primary: #003087" in page and "Nymouth ICS" in page

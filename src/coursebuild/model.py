@@ -72,10 +72,33 @@ class ModuleConfig(Strict):
     lessons: list[str] = Field(min_length=1)
 
 
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2.x contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 class Brand(Strict):
     organisation: str = ""
     logo: str | None = None
     primary_colour: Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+
+    @field_validator("primary_colour")
+    @classmethod
+    def _readable(cls, colour: str | None) -> str | None:
+        # The primary colour is the header background behind white text and the colour of links on white.
+        if colour is not None and contrast_ratio(colour, "#ffffff") < 4.5:
+            raise ValueError(
+                f"{colour} has a contrast ratio of {contrast_ratio(colour, '#ffffff'):.2f}:1 with white; "
+                "WCAG 2.2 AA needs at least 4.5:1 for text, so choose a darker shade"
+            )
+        return colour
 
 
 class CourseConfig(Strict):
