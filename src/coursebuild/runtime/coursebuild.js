@@ -833,6 +833,13 @@
 
   function pageElement(index) { return document.getElementById("page-" + pageIds[index]); }
 
+  // On a phone the contents list would push every page far down: keep it folded away there.
+  var narrow = window.matchMedia ? window.matchMedia("(max-width: 47.99em)") : { matches: false };
+  function foldContents() {
+    var details = $(".course-nav__details");
+    if (details) details.open = !narrow.matches;
+  }
+
   function show(index, focus) {
     index = Math.max(0, Math.min(index, pageIds.length - 1));
     $all(".page.is-current").forEach(function (el) { el.classList.remove("is-current"); });
@@ -850,6 +857,7 @@
     adapter.pageViewed(data.pages[index]);
     if (data.pages[index].kind === "scenario") renderScenario(data.pages[index].scenario);
     if (data.pages[index].kind === "results") renderResults();
+    if (focus && narrow.matches) foldContents();
     if (focus) {
       var heading = $("h1", page);
       if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
@@ -1330,6 +1338,7 @@
     });
     setUpAttempt();
     document.addEventListener("click", onClick);
+    foldContents();
     if (adapter.primary.returnUrl && adapter.primary.returnUrl()) $("[data-exit]").hidden = false;
     var form = $("#cb-assessment");
     if (form) form.addEventListener("submit", submitAssessment);
