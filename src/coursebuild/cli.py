@@ -228,3 +228,8 @@ def preview(course_dir: Path | None, fmt: str, port: int, no_browser: bool) -> N
     finally:
         stop.set()
         server.shutdown()
+
+
+from coursebuild.inspect_cli import inspect_command  # noqa: E402  (registered last: a self-contained command)
+
+main.add_command(inspect_command)

@@ -6,6 +6,7 @@ cannot express: every id must be an absolute IRI (xs:anyURI accepts relative one
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -99,7 +100,7 @@ def check_cmi5_package(files: dict[str, bytes] | list[str], structure: bytes | N
         parts = urlsplit(iri)
         if not parts.scheme or not (parts.netloc or parts.scheme == "urn"):
             messages.append(f"id '{iri}' is not an absolute IRI (cmi5 3.0.0.0-1)")
-    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+    for duplicate in sorted(i for i, n in Counter(ids).items() if n > 1):
         messages.append(f"id '{duplicate}' is used more than once")
     for url in root.iter(f"{{{NS}}}url"):
         target = (url.text or "").split("?")[0].split("#")[0]

@@ -8,9 +8,11 @@ LMS learner records are not orphaned. The schema files go at the zip root, as th
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
@@ -21,6 +23,7 @@ from coursebuild.targets.common import schema_files, with_runtime_settings
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
 
 
@@ -191,6 +194,7 @@ def _referential_problems(root: etree._Element, names: list[str], version: Scorm
     ns = {"cp": cp}
     messages = []
     present = set(names)
+    folded = {name.lower(): name for name in sorted(present, reverse=True)}
     for name in names:
         if name.startswith("/") or "\\" in name or ".." in PurePosixPath(name).parts:
             messages.append(f"unsafe file name in package: '{name}'")
@@ -199,7 +203,7 @@ def _referential_problems(root: etree._Element, names: list[str], version: Scorm
     for identifier in identifiers:
         if not NCNAME.match(identifier):
             messages.append(f"identifier '{identifier}' is not a valid xs:ID (letters, digits, '.', '-', '_'; not starting with a digit)")
-    for duplicate in sorted({i for i in identifiers if identifiers.count(i) > 1}):
+    for duplicate in sorted(i for i, n in Counter(identifiers).items() if n > 1):
         messages.append(f"identifier '{duplicate}' is used more than once")
 
     organizations = root.find("cp:organizations", ns)
@@ -223,19 +227,24 @@ def _referential_problems(root: etree._Element, names: list[str], version: Scorm
 
     referenced = {"imsmanifest.xml"}
     scorm_type = f"{{{version.adlcp_namespace}}}{version.scorm_type_attribute}"
+    # xml:base on <manifest>, <resources> and <resource> prefixes the hrefs below it (IMS CP 1.1.4).
+    resources_base = root.get(XML_BASE, "") + _xml_base(root.find("cp:resources", ns))
     for identifier, resource in resources.items():
+        base = resources_base + _xml_base(resource)
         href = resource.get("href")
         if resource.get(scorm_type) == "sco" and not href:
             messages.append(f"SCO resource '{identifier}' has no href to launch")
-        if href:
-            launch = href.split("?")[0].split("#")[0]
+        if href and not _is_external(base + href):
+            launch = _in_package(base + href.split("?")[0].split("#")[0], present)
             if launch not in present:
-                messages.append(f"resource '{identifier}' launches '{launch}', which is not in the package{_case_note(launch, present)}")
+                messages.append(f"resource '{identifier}' launches '{launch}', which is not in the package{_case_note(launch, folded)}")
         for file in resource.findall("cp:file", ns):
-            file_href = file.get("href", "")
+            if _is_external(base + file.get("href", "")):
+                continue
+            file_href = _in_package(base + file.get("href", ""), present)
             referenced.add(file_href)
             if file_href not in present:
-                messages.append(f"file '{file_href}' is listed in the manifest but not in the package{_case_note(file_href, present)}")
+                messages.append(f"file '{file_href}' is listed in the manifest but not in the package{_case_note(file_href, folded)}")
     schema_names = {xsd for _, xsd in version.schema_locations}
     for name in sorted(present - referenced):
         if "/" not in name and (name.endswith((".xsd", ".dtd")) or name in schema_names):
@@ -246,8 +255,30 @@ def _referential_problems(root: etree._Element, names: list[str], version: Scorm
     return messages
 
 
-def _case_note(name: str, present: set[str]) -> str:
-    for candidate in present:
-        if candidate.lower() == name.lower():
-            return f" (a file '{candidate}' differs only in case; LMS servers are case-sensitive)"
+def _xml_base(element: etree._Element | None) -> str:
+    return element.get(XML_BASE, "") if element is not None else ""
+
+
+def _is_external(href: str) -> bool:
+    """An absolute URL (http:, https:, ...) points outside the package: nothing to find in the zip.
+
+    A one-letter "scheme" is a Windows drive letter (C:/...), which is a broken path, not a URL."""
+    try:
+        return len(urlsplit(href).scheme) > 1 or href.startswith("//")
+    except ValueError:
+        return False
+
+
+def _in_package(href: str, present: set[str]) -> str:
+    """The zip entry an href names: hrefs are URLs, so 'a%20b.html' is the file 'a b.html'."""
+    if href not in present and unquote(href) in present:
+        return unquote(href)
+    return href
+
+
+def _case_note(name: str, folded: dict[str, str]) -> str:
+    """`folded` maps each file name in lower case to the name itself (one dictionary per check, not a scan per file)."""
+    candidate = folded.get(name.lower())
+    if candidate is not None:
+        return f" (a file '{candidate}' differs only in case; LMS servers are case-sensitive)"
     return ""

@@ -3,6 +3,7 @@ in the launch URL (Rustici's launch document), so no credentials are ever stored
 
 from __future__ import annotations
 
+from collections import Counter
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -40,8 +41,14 @@ def tincan_xml(site: Site) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def check_tincan_package(files: dict[str, bytes]) -> list[str]:
-    data = files.get("tincan.xml")
+def check_tincan_package(files: dict[str, bytes] | list[str], structure: bytes | None = None) -> list[str]:
+    """Reasons an LMS would refuse this TinCan package. `files` is the package (name -> bytes), or just its
+    file names with the tincan.xml bytes passed as `structure` (what `coursebuild inspect` does)."""
+    names = set(files)
+    data = structure
+    if data is None:
+        assert isinstance(files, dict)
+        data = files.get("tincan.xml")
     if data is None:
         return ["tincan.xml is not at the root of the package"]
     try:
@@ -55,13 +62,16 @@ def check_tincan_package(files: dict[str, bytes]) -> list[str]:
     if len(launches) != 1:
         messages.append(f"exactly one activity must have a <launch>, found {len(launches)}")
     for launch in launches:
-        if (launch.text or "").strip() not in files:
+        target = (launch.text or "").strip()
+        if urlsplit(target).scheme:
+            continue  # an absolute launch URL is allowed: the content lives elsewhere
+        if target.split("?")[0].split("#")[0] not in names:
             messages.append(f"launch file '{launch.text}' is not in the package")
     ids = [a.get("id", "") for a in root.iter(f"{{{NS}}}activity")]
     for iri in ids:
         if not urlsplit(iri).scheme:
             messages.append(f"activity id '{iri}' is not an absolute IRI")
-    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+    for duplicate in sorted(i for i, n in Counter(ids).items() if n > 1):
         messages.append(f"activity id '{duplicate}' is used more than once")
     return messages
 
