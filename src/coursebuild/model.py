@@ -175,9 +175,13 @@ class QuestionBase(Strict):
         return Level.UNDERSTANDING if self.case else Level.FAMILIARITY
 
 
+# SCORM 1.2 reports choices, items and pairs as single characters (0-9, a-z), so at most 26 letters.
+MAX_OPTIONS = 26
+
+
 class ChoiceQuestion(QuestionBase):
     type: Literal["single", "multiple"]
-    options: list[Option] = Field(min_length=2)
+    options: list[Option] = Field(min_length=2, max_length=MAX_OPTIONS)
     shuffle: bool = True
 
     @field_validator("options")
@@ -262,7 +266,7 @@ class Pair(Strict):
 
 class MatchingQuestion(QuestionBase):
     type: Literal["matching"]
-    pairs: list[Pair] = Field(min_length=2)
+    pairs: list[Pair] = Field(min_length=2, max_length=9)
     distractors: list[Text] = []
 
     @model_validator(mode="after")
@@ -273,12 +277,14 @@ class MatchingQuestion(QuestionBase):
         targets = [p.target for p in self.pairs] + list(self.distractors)
         if len(set(targets)) != len(targets):
             raise ValueError("each matching target (and distractor) must be different")
+        if len(targets) > MAX_OPTIONS:
+            raise ValueError(f"at most {MAX_OPTIONS} targets and distractors (SCORM 1.2 reports them as letters)")
         return self
 
 
 class SequencingQuestion(QuestionBase):
     type: Literal["sequencing"]
-    items: list[Text] = Field(min_length=2)
+    items: list[Text] = Field(min_length=2, max_length=MAX_OPTIONS)
 
     @model_validator(mode="after")
     def _distinct(self) -> SequencingQuestion:
@@ -290,7 +296,7 @@ class SequencingQuestion(QuestionBase):
 class LikertQuestion(QuestionBase):
     type: Literal["likert"]
     points: Annotated[int, Field(ge=0, le=0)] = 0
-    scale: list[Text] = [
+    scale: Annotated[list[Text], Field(max_length=9)] = [
         "Strongly disagree",
         "Disagree",
         "Neither agree nor disagree",
@@ -372,7 +378,7 @@ class Scene(Strict):
     text: Text
     image: str | None = None
     image_alt: str | None = None
-    choices: list[Choice] = []
+    choices: list[Choice] = Field(default=[], max_length=MAX_OPTIONS)
     ending: bool = False
     outcome: Rating | None = None
 

@@ -279,9 +279,24 @@ def tracking_data(course: Course, catalogue: Catalogue | None) -> dict[str, Any]
 def _question_tracking(
     placed: PlacedQuestion, iris: Iris, parent: str, catalogue: Catalogue | None, course: Course
 ) -> dict[str, Any]:
-    return {
-        "id": iris.question(placed.question.id),
+    question = placed.question
+    tracked = {
+        "id": iris.question(question.id),
         "definition": question_definition(placed, course.config.language),
         "parent": parent,
-        "tags": context_tags(placed.question.level, list(placed.question.requirements), catalogue, course),
+        "tags": context_tags(question.level, list(question.requirements), catalogue, course),
     }
+    if isinstance(question, LikertQuestion):
+        # A likert response is one scale point, so each statement is its own activity.
+        language = course.config.language
+        scale = _components([(str(i + 1), label) for i, label in enumerate(question.scale)], language)
+        tracked["statements"] = [
+            {
+                "id": f"{iris.question(question.id)}/statement/{i + 1}",
+                "definition": _definition_json(ActivityDefinition(
+                    name=_name(text, language), type=ACTIVITY_TYPES["question"], interaction_type="likert", scale=scale,
+                )),
+            }
+            for i, text in enumerate(question.statements or [question.prompt])
+        ]
+    return tracked

@@ -223,17 +223,23 @@
   };
 
   ScormAdapter.prototype.answered = function (event) {
-    var rec = scormRecord(event.question, event.response, event.correct, this.v12);
-    rec.date = event.date;
-    rec.latency = event.latency;
-    this.interaction(rec);
+    var q = event.question;
+    var records = q.type === "likert" ? likertRecords(q, event.response) : [scormRecord(q, event.response, event.correct, this.v12)];
+    records.forEach(function (rec) {
+      rec.date = event.date;
+      rec.latency = event.latency;
+      this.interaction(rec);
+    }, this);
   };
 
   ScormAdapter.prototype.decided = function (event) {
-    var list = this.v12 ? "," : "[,]";
+    var v12 = this.v12;
+    var ids = event.choices.map(function (c) { return c.id; });
+    function option(id) { return v12 ? CHARS.charAt(10 + ids.indexOf(id)) : id; }
     this.interaction({
-      id: event.scenarioId + "-" + event.sceneId, type: "choice", response: event.choice.id,
-      patterns: event.best.length ? [event.best.join(list)] : [], objectives: event.choice.requirements, weighting: 1,
+      id: event.scenarioId + "-" + event.sceneId, type: "choice", response: option(event.choice.id),
+      patterns: event.best.length ? [event.best.map(option).join(v12 ? "," : "[,]")] : [],
+      objectives: event.choice.requirements, weighting: 1,
       date: event.date, latency: event.latency,
       result: event.choice.rating === "best" ? "correct" : event.choice.rating === "unsafe" ? "incorrect" : "neutral",
       description: "Scenario " + event.scenarioId + ", scene " + event.sceneId + ": " + event.choice.rating
@@ -289,7 +295,7 @@
     window.setTimeout(function () {
       adapter.pendingCommit = false;
       if (adapter.live) adapter.commit();
-    }, Math.min(30000, 2000 * Math.pow(2, adapter.failedCommits)));
+    }, Math.min(30000, 1000 * Math.pow(2, adapter.failedCommits - 1)));
   }
 
   // Without an LMS (web target, preview) progress is kept in this browser only.
@@ -589,6 +595,15 @@
   XapiAdapter.prototype.answered = function (event) {
     var q = event.question;
     var info = data.tracking.questions[q.id];
+    if (q.type === "likert") {
+      likertRecords(q, event.response).forEach(function (rec, i) {
+        var item = info.statements[i];
+        this.send(this.statement("answered", { id: item.id, objectType: "Activity", definition: item.definition },
+          this.context(info.tags, { parent: [{ id: info.parent, objectType: "Activity" }] }),
+          { response: String(event.response[i]), duration: duration2004(event.latency) }));
+      }, this);
+      return;
+    }
     var result = { response: scormRecord(q, event.response, event.correct, false).response, duration: duration2004(event.latency) };
     if (event.correct !== null) {
       result.success = event.correct;
@@ -750,17 +765,24 @@
     return false;
   }
 
-  // SCORM patterns: 1.2 and 2004 delimit differently; identifiers must be short tokens, hence indexes.
+  // SCORM patterns. 2004 (and xAPI) take identifiers and delimit lists with [,] and pairs with [.];
+  // SCORM 1.2 takes single characters 0-9/a-z delimited by , and . so positions become characters there.
+  var CHARS = "0123456789abcdefghijklmnopqrstuvwxyz";
+  var TYPES = { single: "choice", multiple: "choice", "true-false": "true-false", "fill-in": "fill-in",
+    numeric: "numeric", matching: "matching", sequencing: "sequencing", likert: "likert" };
+
   function scormRecord(q, response, correct, v12) {
     var list = v12 ? "," : "[,]", pair = v12 ? "." : "[.]";
-    var type = { single: "choice", multiple: "choice", "true-false": "true-false", "fill-in": "fill-in",
-      numeric: "numeric", matching: "matching", sequencing: "sequencing", likert: "likert" }[q.type];
-    var record = { id: q.id, type: type, response: "", patterns: [], objectives: q.requirements,
+    function option(id) { return v12 ? CHARS.charAt(10 + q.options.indexOf(id)) : id; }
+    function source(s) { return v12 ? CHARS.charAt(1 + q.sources.indexOf(s)) : "s" + (q.sources.indexOf(s) + 1); }
+    function target(t) { return v12 ? CHARS.charAt(10 + q.targets.indexOf(t)) : "t" + (q.targets.indexOf(t) + 1); }
+    function item(i) { return v12 ? CHARS.charAt(10 + q.correct.indexOf(i)) : "i" + (q.correct.indexOf(i) + 1); }
+    var record = { id: q.id, type: TYPES[q.type], response: "", patterns: [], objectives: q.requirements,
       weighting: q.points, result: correct === null ? "neutral" : correct ? "correct" : "incorrect" };
     switch (q.type) {
       case "single": case "multiple":
-        record.response = response.join(list);
-        record.patterns = [q.correct.join(list)];
+        record.response = response.map(option).join(list);
+        record.patterns = [q.correct.map(option).join(list)];
         break;
       case "true-false":
         record.response = v12 ? response[0].charAt(0) : response[0];
@@ -777,23 +799,24 @@
         record.patterns = v12 ? (q.min === q.max ? [String(q.min)] : []) : [q.min + "[:]" + q.max];
         break;
       case "matching":
-        var key = function (s) { return "s" + (q.sources.indexOf(s) + 1); };
-        var tkey = function (t) { return "t" + (q.targets.indexOf(t) + 1); };
         record.response = q.sources.filter(function (s) { return response[s]; })
-          .map(function (s) { return key(s) + pair + tkey(response[s]); }).join(list);
-        record.patterns = [q.sources.map(function (s) { return key(s) + pair + tkey(q.correct[s]); }).join(list)];
+          .map(function (s) { return source(s) + pair + target(response[s]); }).join(list);
+        record.patterns = [q.sources.map(function (s) { return source(s) + pair + target(q.correct[s]); }).join(list)];
         break;
       case "sequencing":
-        var ikey = function (item) { return "i" + (q.correct.indexOf(item) + 1); };
-        record.response = response.map(ikey).join(list);
-        record.patterns = [q.correct.map(ikey).join(list)];
-        break;
-      case "likert":
-        record.response = response.join(list);
-        delete record.weighting;
+        record.response = response.map(item).join(list);
+        record.patterns = [q.correct.map(item).join(list)];
         break;
     }
     return record;
+  }
+
+  // A likert answer is one scale point per statement: one interaction each, ids <question>-1, -2, ...
+  function likertRecords(q, response) {
+    return q.statements.map(function (text, i) {
+      return { id: q.id + "-" + (i + 1), type: "likert", response: response[i] ? CHARS.charAt(+response[i]) : "",
+        patterns: [], objectives: q.requirements, result: "neutral", description: text };
+    }).filter(function (r) { return r.response; });
   }
 
   // ------------------------------------------------------------------ the course controller
@@ -1199,6 +1222,7 @@
     var best = scenario.scenes[sceneId].choices.filter(function (c) { return c.rating === "best"; }).map(function (c) { return c.id; });
     var path = [scenario.start].concat(s.d.map(function (d) { return findChoice(scenario, d[0], d[1]).goto; }));
     adapter.decided({ scenarioId: id, sceneId: sceneId, choice: choice, best: best, path: path,
+      choices: scenario.scenes[sceneId].choices,
       ending: scenario.scenes[choice.goto].ending ? scenario.scenes[choice.goto].outcome : null,
       date: new Date(), latency: now() - pageShownAt });
     pageShownAt = now();
