@@ -23,7 +23,9 @@ class Course:
         return self.frame.evaluate("document.querySelector('.page.is-current').id")
 
     def open(self, page_id: str) -> None:
-        """Go to a page through the contents list, as a learner would."""
+        """Go to a page through the contents list, as a learner would (unfolding it on a phone)."""
+        if not self.frame.evaluate("document.querySelector('.course-nav__details').open"):
+            self.frame.click(".course-nav__details > summary")
         self.frame.click(f'.course-nav a[href="#page-{page_id}"]')
         assert self.current_page() == f"page-{page_id}"
 

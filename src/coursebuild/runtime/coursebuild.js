@@ -19,10 +19,14 @@
   function now() { return Date.now(); }
   function pad(n, width) { var s = String(n); while (s.length < width) s = "0" + s; return s; }
 
-  function announce(message) {
+  // Messages go to a polite live region; confirmations clear themselves, warnings stay until resolved.
+  var clearTimer = null;
+  function announce(message, persistent) {
     var status = $("#cb-status");
     status.textContent = "";
+    window.clearTimeout(clearTimer);
     window.setTimeout(function () { status.textContent = message; }, 50);
+    if (!persistent) clearTimer = window.setTimeout(function () { status.textContent = ""; }, 8000);
   }
 
   // Deterministic PRNG so a draw or shuffle is the same on resume (mulberry32).
@@ -188,7 +192,7 @@
       this.failedCommits = 0;
     } else {
       this.failedCommits++;
-      if (this.failedCommits === 1) announce("Your progress could not be saved to the learning system. Keep this window open; it will try again.");
+      if (this.failedCommits === 1) announce("Your progress could not be saved to the learning system. Keep this window open; it will try again.", true);
       retryLater(this);
     }
     return ok;
