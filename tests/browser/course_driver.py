@@ -63,15 +63,16 @@ class Course:
         elif kind == "matching":
             for i, source in enumerate(q["sources"]):
                 target = q["correct"][source] if correct else [t for t in q["targets"] if t != q["correct"][source]][0]
-                box.locator(f'select[data-source="{source}"]').select_option(target)
+                box.locator("select").nth(i).select_option(target)
         elif kind == "sequencing":
             order = q["correct"] if correct else list(reversed(q["correct"]))
             for position, item in enumerate(order):
-                while self.sequence(question_id, mode).index(item) > position:
-                    box.locator(f'.sequence__item[data-item="{item}"] [data-move="up"]').click()
+                while (current := self.sequence(question_id, mode).index(item)) > position:
+                    box.locator(".sequence__item").nth(current).locator('[data-move="up"]').click()
         elif kind == "likert":
             for fieldset in box.locator("fieldset.likert").all():
-                fieldset.locator("input").nth(3).click()
+                points = fieldset.locator("input")
+                points.nth(min(3, points.count() - 1)).click()
 
     def sequence(self, question_id: str, mode: str) -> list[str]:
         return self.question(question_id, mode).locator(".sequence__item").evaluate_all(

@@ -1,0 +1,33 @@
+"""Every real course, in SCORM 1.2 (the strictest limits), launched, completed and passed in Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coursebuild.build import build_course
+from coursebuild.load import discover_courses
+from tests.browser.course_driver import Course, cmi
+
+REPO = Path(__file__).resolve().parent.parent.parent
+COURSES = discover_courses(REPO / "courses")
+
+
+@pytest.mark.parametrize("course_dir", COURSES, ids=[c.name for c in COURSES])
+def test_course_launches_completes_and_passes(page, launch_in_lms, unzip_package, tmp_path, course_dir):
+    result = build_course(course_dir, ["scorm12"], tmp_path, REPO)
+    assert result.ok, [p.format() for p in result.problems.errors]
+    session = launch_in_lms(page, unzip_package(tmp_path / result.package_name("scorm12")), "1.2")
+    course = Course(session.sco)
+    course.complete(passing=True)
+    suspend_data = course.frame.evaluate("coursebuild.encodedState()")
+    session.unload()
+    session.wait_for_terminate()
+    assert session.violations() == []
+    data = cmi(session)
+    expected = "passed" if course.data["assessment"] else "completed"
+    assert data["core"]["lesson_status"] == expected
+    # The whole journey, every answer and scenario path included, fits SCORM 1.2's resume limit.
+    assert len(suspend_data) <= 4096 and data["suspend_data"] == suspend_data
+    assert page.errors == []
