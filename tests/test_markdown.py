@@ -80,3 +80,27 @@ def test_decorative_images_may_have_empty_alt(tmp_path):
 
 def test_sanitise_keeps_structure_and_drops_handlers():
     assert sanitise('<p class="x" onclick="bad()">ok</p>') == '<p class="x">ok</p>'
+
+
+def test_media_requires_captions_and_a_transcript(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "clip.mp4").write_bytes(b"mp4")
+    (tmp_path / "assets" / "clip.vtt").write_text("WEBVTT\n")
+    _, _, problems = parse("```media\nsrc: ../assets/clip.mp4\ntitle: A clip\n```\n", tmp_path, first_line=3)
+    messages = [p.message for p in problems.errors]
+    assert any("needs 'captions'" in m for m in messages) and all(p.line == 4 for p in problems.errors)
+    parsed, html, problems = parse(
+        "```media\nsrc: ../assets/clip.mp4\ntitle: A clip\ncaptions: ../assets/clip.vtt\ntranscript: Words spoken.\n```\n", tmp_path
+    )
+    assert not problems.items
+    assert '<track kind="captions" src="assets/clip.vtt" srclang="en-GB" label="Captions" default>' in html
+    assert "<summary>Transcript" in html and "<p>Words spoken.</p>" in html
+    assert parsed.assets == {"assets/clip.mp4", "assets/clip.vtt"}
+
+
+def test_media_files_must_exist(tmp_path):
+    _, _, problems = parse("```media\nsrc: ../assets/none.mp4\ntitle: A clip\ncaptions: ../assets/none.vtt\ntranscript: T\n```\n", tmp_path)
+    assert sorted(p.message for p in problems.errors) == [
+        "media captions '../assets/none.vtt' does not exist in the course folder",
+        "media src '../assets/none.mp4' does not exist in the course folder",
+    ]

@@ -26,7 +26,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from pydantic import ValidationError
 
 from coursebuild.errors import Problems
-from coursebuild.model import QUESTION_MODELS, BodyPart, HtmlPart, PlacedQuestion, QuestionPart, SourceRef
+from coursebuild.model import QUESTION_MODELS, BodyPart, HtmlPart, Media, PlacedQuestion, QuestionPart, SourceRef
 from coursebuild.paths import exists_exactly, near_miss, resolve_inside
 from coursebuild.yamlfile import YamlSyntaxError, describe_validation_error, parse_yaml
 
@@ -47,7 +47,7 @@ _DANGEROUS_HTML = re.compile(
     re.IGNORECASE,
 )
 
-_ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {"section", "aside", "cb-question", "input", "label"} - {"center"}
+_ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {"section", "aside", "cb-question", "input", "label", "video", "audio", "source", "track"} - {"center"}
 _ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"class", "id", "lang", "title", "role", "aria-label", "aria-hidden", "aria-describedby"},
     "a": {"href", "hreflang", "target"},
@@ -58,6 +58,10 @@ _ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "cb-question": {"data-id"},
     "input": {"type", "checked", "disabled"},
     "abbr": {"title"},
+    "video": {"controls", "preload", "playsinline", "poster"},
+    "audio": {"controls", "preload", "src"},
+    "source": {"src", "type"},
+    "track": {"kind", "src", "srclang", "label", "default"},
     "time": {"datetime"},
 }
 
@@ -272,11 +276,71 @@ def parse_question(text: str, first_line: int, ctx: ParseContext) -> PlacedQuest
     return placed
 
 
+def _collect_media(state: StateCore) -> None:
+    """```media blocks: a video or audio clip whose captions and transcript the build insists on."""
+    ctx: ParseContext | None = state.env.get("coursebuild")
+    if ctx is None:
+        return
+    for token in state.tokens:
+        if token.type != "fence" or token.info.strip() != "media":
+            continue
+        line = (ctx.line(token.map) or 1) + 1
+        try:
+            doc = parse_yaml(token.content, line)
+        except YamlSyntaxError as exc:
+            ctx.problems.error(ctx.path, exc.line, f"media: {exc.message}")
+            continue
+        try:
+            media = Media.model_validate(doc.data if isinstance(doc.data, dict) else {})
+        except ValidationError as exc:
+            for err in describe_validation_error(exc, doc, Media):
+                ctx.problems.error(ctx.path, err.line, f"media: {err.message}", err.hint)
+            continue
+        files = {}
+        for key in ("src", "captions", "poster"):
+            reference = getattr(media, key)
+            if reference is None:
+                continue
+            relative = resolve_inside(ctx.path.parent / reference, ctx.course_root)
+            if relative is None or not exists_exactly(ctx.course_root, relative):
+                ctx.problems.error(ctx.path, doc.line_of((key,)), f"media {key} '{reference}' does not exist in the course folder")
+                continue
+            ctx.assets.add(relative)
+            files[key] = relative
+        token.meta["media"] = (media, files, render_inline_block(media.transcript or ""))
+
+
+def render_inline_block(text: str) -> str:
+    return sanitise(markdown_parser().render(text)) if text else ""
+
+
+def _media_html(media: Media, files: dict[str, str], transcript_html: str) -> str:
+    from html import escape
+
+    src = escape(files.get("src", ""))
+    if media.kind == "audio":
+        player = f'<audio controls preload="none" src="{src}"></audio>'
+    else:
+        poster = f' poster="{escape(files["poster"])}"' if "poster" in files else ""
+        track = (
+            f'<track kind="captions" src="{escape(files["captions"])}" srclang="{escape(media.captions_language)}" '
+            f'label="Captions" default>' if "captions" in files else ""
+        )
+        player = f'<video controls preload="none" playsinline{poster}><source src="{src}">{track}</video>'
+    return (
+        f'<figure class="media media--{media.kind}"><figcaption>{escape(media.title)}</figcaption>{player}'
+        f'<details class="media__transcript"><summary>Transcript<span class="visually-hidden">: {escape(media.title)}</span></summary>'
+        f"{transcript_html}</details></figure>\n"
+    )
+
+
 def _render_fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     if token.info.strip() == "question":
         question_id = token.meta.get("question_id")
         return _QUESTION_MARKER.format(question_id) + "\n" if question_id else ""
+    if token.info.strip() == "media":
+        return _media_html(*token.meta["media"]) if "media" in token.meta else ""
     return self.fence_default(tokens, idx, options, env)
 
 
@@ -300,6 +364,7 @@ def markdown_parser() -> MarkdownIt:
     # One container rule for every call-out kind: each extra block rule is tried on every line.
     md.use(container_plugin, name="callout", validate=_is_callout, render=_render_callout)
     md.core.ruler.push("coursebuild_questions", _collect_questions)
+    md.core.ruler.push("coursebuild_media", _collect_media)
     md.core.ruler.push("coursebuild_assets", _check_images_and_links)
     md.core.ruler.push("coursebuild_raw_html", _screen_raw_html)
     md.core.ruler.push("coursebuild_headings", _lesson_headings)

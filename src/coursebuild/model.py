@@ -341,6 +341,28 @@ QUESTION_MODELS: dict[str, type[QuestionBase]] = {
 QUESTION_TYPES = tuple(QUESTION_MODELS)
 
 
+class Media(Strict):
+    """A video or audio clip in a lesson: captions (WebVTT) or a transcript are required."""
+
+    src: str
+    kind: Literal["video", "audio"] = "video"
+    title: Text
+    captions: str | None = None
+    captions_language: str = "en-GB"
+    transcript: str | None = None
+    poster: str | None = None
+
+    @model_validator(mode="after")
+    def _accessible(self) -> Media:
+        if self.kind == "video" and not self.captions:
+            raise ValueError("a video needs 'captions' (a WebVTT .vtt file) so deaf and hard-of-hearing learners can follow it")
+        if not self.transcript:
+            raise ValueError("give a 'transcript' (Markdown text) for learners who cannot play media")
+        if self.captions and not self.captions.endswith(".vtt"):
+            raise ValueError("captions must be a WebVTT file ending in .vtt")
+        return self
+
+
 class AssessmentMeta(Strict):
     id: Slug
     title: Text
