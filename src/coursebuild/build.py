@@ -12,7 +12,8 @@ from pathlib import Path
 from coursebuild.catalogue import Catalogue, find_catalogue, load_catalogue
 from coursebuild.errors import Problem, Problems
 from coursebuild.load import load_course
-from coursebuild.model import Course
+from coursebuild.model import Course, Pathway
+from coursebuild.products import check_product_course
 from coursebuild.parse import parse_course
 from coursebuild.paths import forget_listings
 from coursebuild.render import Site, load_theme, render_course, theme_search_path
@@ -56,8 +57,11 @@ def _catalogue_for(root: Path, problems: Problems) -> Catalogue | None:
     return _catalogues[path]
 
 
-def compile_course(root: Path, project_root: Path | None = None) -> CourseBuild:
-    """Load, parse and validate one course; render it if it is valid."""
+def compile_course(root: Path, project_root: Path | None = None, draft: bool = False) -> CourseBuild:
+    """Load, parse and validate one course; render it if it is valid.
+
+    `draft` lets a product course with unfilled facts build anyway, marked DRAFT on every page.
+    """
     forget_listings()
     problems = Problems(project_root)
     result = CourseBuild(root, problems)
@@ -68,20 +72,23 @@ def compile_course(root: Path, project_root: Path | None = None) -> CourseBuild:
     result.course = course
     result.catalogue = _catalogue_for(root, problems)
     validate_course(course, result.catalogue, problems)
+    if course.config.pathway is Pathway.PRODUCT:
+        check_product_course(root, problems, draft)
     theme = load_theme(
         course.config.theme, theme_search_path(root), problems, course.config_source.path, course.config_line("theme")
     )
     if problems.errors or theme is None:
         return result
-    result.site = render_course(course, theme, problems, result.catalogue)
+    marked_draft = draft and course.config.pathway is Pathway.PRODUCT and bool(problems.warnings)
+    result.site = render_course(course, theme, problems, result.catalogue, draft=marked_draft)
     return result
 
 
 def build_course(
-    root: Path, formats: list[str] | None, out_dir: Path | None, project_root: Path | None = None
+    root: Path, formats: list[str] | None, out_dir: Path | None, project_root: Path | None = None, draft: bool = False
 ) -> CourseBuild:
     """Compile one course and package it in each format; write the zips only if all are clean."""
-    result = compile_course(root, project_root)
+    result = compile_course(root, project_root, draft)
     if result.site is None or result.course is None:
         return result
     for fmt in formats or result.course.config.formats:

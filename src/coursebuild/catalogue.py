@@ -96,12 +96,21 @@ class Catalogue:
         return names
 
 
+# The catalogue ships with coursebuild (installed: package data; editable install: the repository's copy),
+# so a course kept outside this repository, such as a trust's product course, still finds it.
+_SHIPPED = (
+    Path(__file__).resolve().parent / CATALOGUE_NAME,
+    Path(__file__).resolve().parent.parent.parent / "courses" / CATALOGUE_NAME,
+)
+
+
 def find_catalogue(start: Path) -> Path | None:
+    """The nearest requirements.yml in the course folder or its parents, else the one coursebuild ships."""
     for folder in [start, *start.parents]:
         candidate = folder / CATALOGUE_NAME
         if candidate.is_file():
             return candidate
-    return None
+    return next((path for path in _SHIPPED if path.is_file()), None)
 
 
 def load_catalogue(path: Path, problems: Problems) -> Catalogue | None:

@@ -82,11 +82,12 @@ def main() -> None:
 @click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT", help="Output format (repeatable); default: the course's own list.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder for the packages.")
-def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path) -> None:
+@click.option("--draft", is_flag=True, help="Build product courses with unfilled facts anyway, marked DRAFT on every page.")
+def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path, draft: bool) -> None:
     """Build packages for COURSE_DIRS (default: every course under ./courses)."""
     chosen = _check_formats(formats)
     dirs = _course_dirs(course_dirs)
-    results = _run_all(dirs, lambda d, root: build_course(d, chosen, out_dir, root), "building")
+    results = _run_all(dirs, lambda d, root: build_course(d, chosen, out_dir, root, draft), "building")
     _report(results, "build")
     if not course_dirs:
         from coursebuild.catalogue_page import write_catalogue_page
@@ -96,10 +97,11 @@ def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path
 
 @main.command()
 @click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
-def validate(course_dirs: tuple[Path, ...]) -> None:
+@click.option("--draft", is_flag=True, help="Report unfilled product facts as warnings instead of errors.")
+def validate(course_dirs: tuple[Path, ...], draft: bool) -> None:
     """Check COURSE_DIRS as a build would, writing nothing."""
     dirs = _course_dirs(course_dirs)
-    results = _run_all(dirs, lambda d, root: build_course(d, None, None, root), "checking")
+    results = _run_all(dirs, lambda d, root: build_course(d, None, None, root, draft), "checking")
     _report(results, "validate")
 
 
@@ -230,6 +232,9 @@ def preview(course_dir: Path | None, fmt: str, port: int, no_browser: bool) -> N
         server.shutdown()
 
 
-from coursebuild.inspect_cli import inspect_command  # noqa: E402  (registered last: a self-contained command)
+from coursebuild.inspect_cli import inspect_command  # noqa: E402  (self-contained commands, registered last)
+from coursebuild.product_cli import new_group, update_group  # noqa: E402
 
 main.add_command(inspect_command)
+main.add_command(new_group)
+main.add_command(update_group)

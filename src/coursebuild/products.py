@@ -367,8 +367,8 @@ def _check_versions(loaded: LoadedFacts, course_root: Path, problems: Problems) 
                     f"higher than {older.get('course_version')} (for product version {older.get('product_version')})",
                     "a new product version needs a new, higher course version (list the newest entry first)",
                 )
-            dates = entry.get("date"), older.get("date")
-            if all(isinstance(d, datetime.date) for d in dates) and dates[0] < dates[1]:
+            dates = _as_date(entry.get("date")), _as_date(older.get("date"))
+            if dates[0] is not None and dates[1] is not None and dates[0] < dates[1]:
                 problems.error(
                     path, doc.line_of(("change_log", i, "date")),
                     f"change_log is not newest first: {version} ({dates[0]}) is listed above "
@@ -625,12 +625,21 @@ def _is_url(source: str) -> bool:
     return "://" in source or source.startswith(("gh:", "gl:", "git@", "git+"))
 
 
+# Templates shipped with coursebuild (installed: package data; editable install: the repository's), for
+# Embedders working in their own folder rather than in this repository.
+_SHIPPED_TEMPLATES = (
+    Path(__file__).resolve().parent / "product_templates",
+    Path(__file__).resolve().parent.parent.parent / TEMPLATES_DIR,
+)
+
+
 def resolve_template(template: str | None, project_root: Path) -> str:
-    """A template given by name (a folder under courses/product_templates/), path or git URL."""
+    """A template given by name (under courses/product_templates/ here, else shipped), path or git URL."""
     name = template or DEFAULT_TEMPLATE
-    by_name = project_root / TEMPLATES_DIR / name
-    if "/" not in name and "\\" not in name and (by_name / TEMPLATE_CONFIG).is_file():
-        return str(by_name.resolve())
+    if "/" not in name and "\\" not in name:
+        for folder in (project_root / TEMPLATES_DIR, *_SHIPPED_TEMPLATES):
+            if (folder / name / TEMPLATE_CONFIG).is_file():
+                return str((folder / name).resolve())
     if _is_url(name):
         return name
     path = Path(name).expanduser()
@@ -691,8 +700,12 @@ class _Materialised:
 
 def _materialise(source: str, ref: str | None) -> _Materialised:
     """The template's files: a local folder as it is, a git repository at `ref` (default: newest tag)."""
-    from copier._template import Template
-    from copier._vcs import get_repo
+    try:
+        from copier._template import Template
+        from copier._vcs import get_repo
+    except ImportError:  # older copier 9 releases kept them public
+        from copier.template import Template  # type: ignore[no-redef]
+        from copier.vcs import get_repo  # type: ignore[no-redef]
 
     if not _is_url(source) and get_repo(source) is None:
         if ref is not None:
@@ -747,7 +760,7 @@ class _FactsDumper(yaml.SafeDumper):
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     if "\n" in value.strip():
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    if len(value) > 70:
+    if len(value) > 88:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
@@ -755,7 +768,39 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _FactsDumper.add_representer(str, _represent_str)
 
 
+_KEY_ORDER = [
+    "product_version", "date", "course_version", "changes", "title", "summary", "where", "who", "how", "consequence",
+    "management", "device_class", "markings", "notes", "product_questions", "safety_concerns", "it_support",
+]
+
+
+def _in_reading_order(value: Any) -> Any:
+    """Nested facts with their keys in the order people read them (copier's answers file sorts them)."""
+    if isinstance(value, dict):
+        rank = {key: i for i, key in enumerate(_KEY_ORDER)}
+        return {k: _in_reading_order(value[k]) for k in sorted(value, key=lambda k: rank.get(k, len(rank)))}
+    if isinstance(value, list):
+        return [_in_reading_order(v) for v in value]
+    return value
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
 def _dump_fact(name: str, value: Any) -> str:
+    value = _in_reading_order(value)
+    if name == "change_log" and isinstance(value, list):  # dates unquoted, as people write them
+        value = [
+            {**entry, "date": _as_date(entry["date"]) or entry["date"]} if isinstance(entry, dict) and "date" in entry
+            else entry
+            for entry in value
+        ]
     text = yaml.dump({name: value}, Dumper=_FactsDumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
     return text
 
@@ -812,7 +857,7 @@ def _write_answers_file(course_dir: Path, answers: Mapping[str, Any], source: st
         "# is its version) and the facts its lessons were last generated from. Do not edit: edit product.yml,\n"
         "# then run `coursebuild update product`.\n"
     )
-    text = header + yaml.safe_dump(_jsonable(ordered), sort_keys=False, allow_unicode=True, width=100)
+    text = header + yaml.safe_dump(_in_reading_order(_jsonable(ordered)), sort_keys=False, allow_unicode=True, width=100)
     (course_dir / ANSWERS_FILE).write_text(text, encoding="utf-8")
 
 
