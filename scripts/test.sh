@@ -30,4 +30,17 @@ if ! cmp -s "$lock" "$stamp"; then
   cp "$lock" "$stamp"
 fi
 
+# The test LMS/LRS (tests/lrs): the xAPI validator, cmi5 requirement texts and a real LRS from npm, (re)installed
+# when tests/lrs/package-lock.json has changed since the last install.
+lock=tests/lrs/package-lock.json
+stamp=tests/lrs/node_modules/.installed-package-lock.json
+if ! cmp -s "$lock" "$stamp"; then
+  if ! command -v npm >/dev/null; then
+    echo "scripts/test.sh: the LRS tests need Node.js and npm (apt-get install nodejs npm)" >&2
+    exit 1
+  fi
+  (cd tests/lrs && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$lock" "$stamp"
+fi
+
 .venv/bin/python -m pytest "$@"

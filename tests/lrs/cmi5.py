@@ -177,7 +177,7 @@ class Checker:
             self.fail("9.2.0.0-2", "actor of a cmi5 defined statement is not an Agent")
         # 9.6 context, 10.2.1 context template, 9.6.3.1 session id
         if context is None:
-            self.fail("9.6.0.0-1" if defined else "10.2.1.0-6", "statement has no context")
+            self.fail("10.2.1.0-6", "statement has no context")
             context = {}
         if context.get("registration") != s.registration:
             self.fail("9.6.1.0-1", f"context.registration {context.get('registration')!r} is not the launch "

@@ -16,11 +16,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,6 +36,9 @@ XAPI_VERSION = "1.0.3"
 CORS_ALLOW_HEADERS = "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match"
 CORS_EXPOSE_HEADERS = "ETag, Last-Modified, Content-Type, X-Experience-API-Version, X-Experience-API-Consistent-Through"
 DEFAULT_PREFS = {"languagePreference": "en-GB", "audioPreference": "off"}
+DEFAULT_ACTOR = {"objectType": "Agent", "account": {"homePage": "https://lms.example.org", "name": "learner-1"},
+                 "name": "Test Learner"}
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")  # RFC 5646, loosely
 ACTIVITY_IRI = "https://lms.example.org/coursebuild-test/au/"  # base of LMS-generated activityIds (§8.1.5)
 
 
@@ -86,7 +90,7 @@ class Record:
     by: str  # "lms" | "cmi5" | "tincan" | "admin"
     session_id: str | None = None
     voided: bool = False
-    stored_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    stored_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class HttpError(Exception):
@@ -95,13 +99,19 @@ class HttpError(Exception):
         self.status, self.body, self.headers = status, body, headers or {}
 
 
+def with_query(url: str, params: dict[str, str]) -> str:
+    """Append URL-encoded parameters to a URL's own query string (before any #fragment)."""
+    base, hash_, fragment = url.partition("#")
+    return base + ("&" if "?" in base else "?") + urlencode(params) + hash_ + fragment
+
+
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class TestLRS:
@@ -127,7 +137,7 @@ class TestLRS:
         self.registration_verbs: dict[tuple[str, str], list[str]] = {}
         self.faults: list[Fault] = []
         self._more: dict[str, list[str]] = {}
-        self._last_stored = datetime.now(timezone.utc)
+        self._last_stored = datetime.now(UTC)
         admin = base64.b64encode(f"admin:{secrets.token_urlsafe(12)}".encode()).decode()
         self.credentials[admin] = Credential("admin")
         self.admin_auth = "Basic " + admin  # Authorization header value with full access
@@ -145,7 +155,8 @@ class TestLRS:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="test-lrs", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="test-lrs", daemon=True)
         self._thread.start()
         return self
 
@@ -171,7 +182,7 @@ class TestLRS:
         return self.url + "/returned"
 
     # ---------------------------------------------------------------- LMS side (cmi5 §8, §10, §11)
-    def create_launch(self, au_url: str, actor: dict[str, Any], registration: str | None = None,
+    def create_launch(self, au_url: str, actor: dict[str, Any] | None = None, registration: str | None = None,
                       mode: str = "Normal", mastery_score: float | None = 0.8, move_on: str = "CompletedAndPassed",
                       return_url: str | None = None,
                       publisher_activity_id: str = "https://example.org/coursebuild-test/au",
@@ -179,6 +190,7 @@ class TestLRS:
                       learner_prefs: dict[str, Any] | None = DEFAULT_PREFS) -> str:
         """Write LMS.LaunchData and the learner preferences, record `launched`, return the AU launch URL (§8.1).
         learner_prefs=None leaves the agent profile absent (the AU then gets 404, which is allowed)."""
+        actor = actor or DEFAULT_ACTOR
         assert mode in cmi5.LAUNCH_MODES and move_on in cmi5.MOVE_ON_VALUES, (mode, move_on)
         assert isinstance(actor.get("account"), dict), "cmi5 §9.2: the launch actor needs an account IFI"
         registration = registration or str(uuid.uuid4())
@@ -204,14 +216,14 @@ class TestLRS:
         params = {"endpoint": self.endpoint, "fetch": f"{self.url}/fetch/{fetch_key}",
                   "actor": json.dumps(actor, separators=(",", ":")), "registration": registration,
                   "activityId": activity_id}
-        launch_url = au_url + ("&" if "?" in au_url else "?") + urlencode(params)
+        launch_url = with_query(au_url, params)
         session = Session(session_id=session_id, launch_url=launch_url, au_url=au_url, actor=actor,
                           registration=registration, activity_id=activity_id,
                           publisher_activity_id=publisher_activity_id, launch_mode=mode,
                           mastery_score=mastery_score, move_on=move_on, launch_data=launch_data,
                           fetch_url=params["fetch"], auth_token=token)
         with self.lock:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             self.documents[("state", activity_id, agent_key(actor), registration, cmi5.LAUNCH_DATA)] = Document(
                 json.dumps(launch_data).encode(), "application/json", now)
             if learner_prefs is not None:
@@ -236,7 +248,7 @@ class TestLRS:
         return {"id": str(uuid.uuid4()), "actor": s.actor,
                 "verb": {"id": cmi5.LAUNCHED, "display": {"en-US": "launched"}},
                 "object": {"objectType": "Activity", "id": s.activity_id}, "context": context,
-                "timestamp": iso(datetime.now(timezone.utc))}
+                "timestamp": iso(datetime.now(UTC))}
 
     def create_tincan_launch(self, activity_url: str, actor: dict[str, Any], activity_id: str,
                              registration: str | None = None) -> str:
@@ -249,7 +261,7 @@ class TestLRS:
                   "actor": json.dumps(actor, separators=(",", ":")), "activity_id": activity_id}
         if registration:
             params["registration"] = registration
-        return activity_url + ("&" if "?" in activity_url else "?") + urlencode(params)
+        return with_query(activity_url, params)
 
     def session(self, launch_url: str | None = None) -> Session:
         """The session of a launch URL (default: the latest launch)."""
@@ -341,7 +353,7 @@ class TestLRS:
         return v
 
     def _next_stored(self) -> datetime:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if now <= self._last_stored:
             now = self._last_stored + timedelta(microseconds=1)
         self._last_stored = now
@@ -425,9 +437,10 @@ class TestLRS:
                 if problems:
                     invalid.append({"statement": index, "id": st.get("id"), "validator": validator.name,
                                     "problems": problems})
-                    self.violate("xAPI", "; ".join(problems), source=validator.name, session=session,
-                                 statement_id=st.get("id"), request=request,
-                                 text="xAPI-Data §2.2: the LRS rejects statements that do not follow the format")
+                    self.violate("4.1.0.0-1" if session else "xAPI", "; ".join(problems), source=validator.name,
+                                 session=session, statement_id=st.get("id"), request=request,
+                                 text=None if session else "xAPI-Data §2.2: the LRS rejects statements that do "
+                                                           "not follow the format")
         if invalid:
             raise HttpError(400, {"error": "invalid xAPI 1.0.3 statement(s); the whole batch was rejected",
                                   "invalid": invalid})
@@ -500,7 +513,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_lrs: TestLRS
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     # -------------------------------------------------------------- plumbing
@@ -522,14 +535,14 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload, headers = self._route(path, query, body)
         except HttpError as error:
             status, payload, headers = error.status, error.body, error.headers
-        except Exception as error:  # a bug in the test server: make it visible
+        except Exception as error:  # noqa: BLE001  (a bug in the test server: make it visible)
             lrs.violate("xAPI", f"test server error {type(error).__name__}: {error}", source="test-lrs",
                         request=f"{self.command} {path}", text="")
             status, payload, headers = 500, {"error": f"{type(error).__name__}: {error}"}, {}
-        self._respond(status, payload, headers)
-        with lrs.lock:
+        with lrs.lock:  # logged before answering, so a client never sees an answer before its log entry
             lrs.requests.append({"method": self.command, "path": path, "query": query,
                                  "status": None if self._drop else status, "fault": fault})
+        self._respond(status, payload, headers)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
 
@@ -616,7 +629,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _check_version(self, request: str) -> None:
         version = self.headers.get("X-Experience-API-Version")
-        text = "xAPI-Communication §3.3: the LRS MUST reject requests without a version header, or with 1.1.0 or greater"
+        text = ("xAPI-Communication §3.3: the LRS MUST reject requests without a version header, or with 1.1.0 or "
+                "greater")
         problem = None
         if version is None:
             problem = "missing X-Experience-API-Version header"
@@ -666,7 +680,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _statements(self, query: dict[str, str], body: bytes, cred: Credential,
                     request: str) -> tuple[int, Any, dict[str, str]]:
         lrs = self.server_lrs
-        headers = {"X-Experience-API-Consistent-Through": iso(datetime.now(timezone.utc))}
+        headers = {"X-Experience-API-Consistent-Through": iso(datetime.now(UTC))}
         if self.command == "POST":
             data = self._json_body(body)
             with lrs.lock:
@@ -816,13 +830,16 @@ class _Handler(BaseHTTPRequestHandler):
             prefs = json.loads(body)
         except ValueError:
             prefs = None
-        ok = isinstance(prefs, dict) and isinstance(prefs.get("languagePreference"), str) and prefs.get(
-            "audioPreference") in ("on", "off")
-        if not ok:
+        if not (isinstance(prefs, dict) and isinstance(prefs.get("languagePreference"), str)
+                and prefs.get("audioPreference") in ("on", "off")):
             self.server_lrs.violate("11.0.0.0-5", f"cmi5LearnerPreferences written as {body[:200]!r}",
                                     session=session, request=request)
             raise HttpError(400, {"error": "cmi5LearnerPreferences must be a JSON object with languagePreference "
-                                           "and audioPreference"})
+                                           "and audioPreference (on/off)"})
+        if not all(LANGUAGE_TAG.match(tag.strip()) for tag in prefs["languagePreference"].split(",")):
+            self.server_lrs.violate("11.1.0.0-1", f"languagePreference {prefs['languagePreference']!r}",
+                                    session=session, request=request)
+            raise HttpError(400, {"error": "languagePreference must be a comma-separated list of RFC 5646 tags"})
 
     def _write_document(self, kind: str, key: tuple[Any, ...], body: bytes) -> tuple[int, Any, dict[str, str]]:
         lrs = self.server_lrs
@@ -842,7 +859,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise HttpError(409, {"error": "the document exists: check its current state and send If-Match with "
                                            "its ETag (xAPI-Communication §3.1)"})
         ctype = self.headers.get("Content-Type", "application/octet-stream")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if self.command == "POST" and existing is not None:
             def as_object(content: bytes, content_type: str) -> dict[str, Any]:
                 if content_type.split(";")[0].strip().lower() != "application/json":

@@ -124,10 +124,22 @@ class RalphValidator:
         from pydantic import ValidationError
 
         try:
-            self._model.model_validate(statement)
+            self._model.model_validate(_without_empty_objects(statement))
         except ValidationError as error:
             return [f"{'.'.join(str(p) for p in e['loc']) or 'statement'}: {e['msg']}" for e in error.errors()]
         return []
+
+
+def _without_empty_objects(value: Any, key: str = "") -> Any:
+    """Drop empty objects/arrays (outside extensions). ralph rejects them, but xAPI-Data §2.2 only says they SHOULD
+    NOT be sent; no MUST applies, so a faithful LRS accepts them. Required properties still fail as missing."""
+    if isinstance(value, dict):
+        if key == "extensions":
+            return value
+        return {k: _without_empty_objects(v, k) for k, v in value.items() if v not in ({}, [])}
+    if isinstance(value, list):
+        return [_without_empty_objects(v) for v in value if v not in ({}, [])]
+    return value
 
 
 _shared: dict[str, Any] = {}
