@@ -46,6 +46,11 @@ def concepts() -> list[dict[str, Any]]:
             "Used as a contextActivities category to tag the level a statement evidences.",
         ),
         _concept(
+            ACTIVITY_TYPES["self-assessment"], "ActivityType", "self-assessment statement",
+            "One statement of a likert self-assessment, answered on an agreement scale. Self-assessment is not "
+            "scored and claims no taxonomy level.",
+        ),
+        _concept(
             ACTIVITY_TYPES["requirement"], "ActivityType", "report requirement",
             "An educational requirement from a table of the report (for example T1.3 or A2.14). Used in "
             "contextActivities.other on statements about content that teaches or assesses it.",
@@ -136,6 +141,16 @@ def templates() -> list[dict[str, Any]]:
             _rules_for_tagged_content() + [
                 {"location": "$.object.definition.interactionType", "presence": "included"},
                 {"location": "$.result.response", "presence": "included"},
+            ],
+        ),
+        template(
+            "self-assessment-answered", "self-assessment answered",
+            "A learner rated their agreement with one self-assessment statement. Unscored; no taxonomy level.",
+            VERBS["answered"], ACTIVITY_TYPES["self-assessment"],
+            [
+                {"location": "$.context.contextActivities.category[*].id", "any": [PROFILE_VERSION], "presence": "included"},
+                {"location": "$.result.response", "presence": "included"},
+                {"location": "$.result.success", "presence": "excluded"},
             ],
         ),
         template(

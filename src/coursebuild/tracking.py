@@ -52,6 +52,7 @@ ACTIVITY_TYPES = {
     "assessment": f"{ADL}/activities/assessment",
     "question": f"{ADL}/activities/cmi.interaction",
     "scenario": f"{ADL}/activities/simulation",
+    "self-assessment": f"{VOCABULARY}/activity-type/self-assessment",
     "taxonomy-level": f"{VOCABULARY}/activity-type/taxonomy-level",
     "requirement": f"{VOCABULARY}/activity-type/report-requirement",
 }
@@ -294,7 +295,7 @@ def _question_tracking(
             {
                 "id": f"{iris.question(question.id)}/statement/{i + 1}",
                 "definition": _definition_json(ActivityDefinition(
-                    name=_name(text, language), type=ACTIVITY_TYPES["question"], interaction_type="likert", scale=scale,
+                    name=_name(text, language), type=ACTIVITY_TYPES["self-assessment"], interaction_type="likert", scale=scale,
                 )),
             }
             for i, text in enumerate(question.statements or [question.prompt])

@@ -117,3 +117,16 @@ def test_lang_skip_link_and_visible_focus(browser, themed, theme):
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle + getComputedStyle(document.activeElement).boxShadow")
     assert outline != "nonenone", "focus must be visible"
     page.close()
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_session_ended_notice_page(browser, themed, theme):
+    page, _ = open_course(browser, themed[theme]["web"], 320)
+    page.evaluate("""() => {
+        document.querySelectorAll('.page').forEach(p => p.classList.remove('is-current'));
+        const notice = document.getElementById('page-session-ended');
+        notice.hidden = false; notice.classList.add('is-current');
+        notice.querySelector('[data-return]').parentNode.hidden = false;
+    }""")
+    assert violations(page) == []
+    page.close()

@@ -379,6 +379,7 @@
     this.queue = this.load(this.queueKey, []);
     this.sent = this.load(this.sentKey, {});
     this.rejected = [];
+    this.created = [];
     this.inFlight = false;
     this.retryDelay = 0;
     this.stateDocument = null;
@@ -436,9 +437,21 @@
       });
   };
 
+  // cmi5: the AU must send terminated when its page goes away, and cannot tell a reload from a close. After
+  // a reload the session has ended, so nothing more may be sent in it: the learner reopens from the LMS.
+  XapiAdapter.prototype.endedKey = function () { return "cmi5:ended:" + this.params.fetch; };
+
   XapiAdapter.prototype.start = function () {
     var self = this;
     var ready = Promise.resolve();
+    var ended = null;
+    try { ended = window.sessionStorage.getItem(this.endedKey()); } catch (e) { /* unavailable */ }
+    if (this.mode === "cmi5" && ended !== null) {
+      var error = new Error("cmi5 session already terminated");
+      error.sessionEnded = true;
+      error.returnUrl = ended;
+      return Promise.reject(error);
+    }
     if (this.mode === "cmi5") {
       ready = this.fetchToken().then(function (token) {
         self.auth = "Basic " + token;
@@ -516,6 +529,7 @@
   };
 
   XapiAdapter.prototype.send = function (statement) {
+    this.created.push(statement.id);
     this.queue.push(statement);
     this.store(this.queueKey, this.queue);
     this.scheduleFlush(300);
@@ -680,6 +694,9 @@
       this.sent.failedThisSession = true;
     }
     this.send(this.defined("terminated", { duration: duration2004(sessionMs) }));
+    if (this.mode === "cmi5") {
+      try { window.sessionStorage.setItem(this.endedKey(), this.returnUrl() || ""); } catch (e) { /* unavailable */ }
+    }
     window.clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.commit(true);
@@ -848,6 +865,7 @@
   }
 
   var showNotice = false;
+  var endedNotice = null;
 
   function save() {
     adapter.saveState(encodeState(), pageIds[state.page]);
@@ -1346,10 +1364,14 @@
   function start() {
     adapter = chooseAdapter();
     adapter.start().then(begin, function (error) {
-      if (window.console) console.error("coursebuild: could not start tracking", error);
       adapter = new Tracker(new LocalAdapter());
-      $("#page-no-lms").hidden = false;
-      showNotice = true;
+      if (error && error.sessionEnded) {
+        endedNotice = error.returnUrl;
+      } else {
+        if (window.console) console.error("coursebuild: could not start tracking", error);
+        $("#page-no-lms").hidden = false;
+        showNotice = true;
+      }
       begin(null);
     });
   }
@@ -1372,7 +1394,16 @@
     if (form) form.addEventListener("submit", submitAssessment);
     window.addEventListener("pagehide", finish);
     window.addEventListener("beforeunload", finish);
-    if (showNotice) {
+    if (endedNotice !== null) {
+      finished = true;  // nothing more may be recorded in an ended session
+      var notice = $("#page-session-ended");
+      notice.hidden = false;
+      $all(".page").forEach(function (p) { p.classList.remove("is-current"); });
+      notice.classList.add("is-current");
+      var back = $("[data-return]", notice);
+      if (endedNotice) { back.href = endedNotice; back.parentNode.hidden = false; }
+      $("h1", notice).focus();
+    } else if (showNotice) {
       $all(".page").forEach(function (p) { p.classList.remove("is-current"); });
       $("#page-no-lms").classList.add("is-current");
       $("#page-no-lms h1").focus();
