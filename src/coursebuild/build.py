@@ -17,7 +17,7 @@ from coursebuild.products import check_product_course
 from coursebuild.parse import parse_course
 from coursebuild.paths import forget_listings
 from coursebuild.render import Site, load_theme, render_course, theme_search_path
-from coursebuild.targets import get_target
+from coursebuild.targets import EmbeddedLrs, get_target
 from coursebuild.validate import validate_course
 from coursebuild.write import write_atomically, zip_bytes
 
@@ -85,7 +85,12 @@ def compile_course(root: Path, project_root: Path | None = None, draft: bool = F
 
 
 def build_course(
-    root: Path, formats: list[str] | None, out_dir: Path | None, project_root: Path | None = None, draft: bool = False
+    root: Path,
+    formats: list[str] | None,
+    out_dir: Path | None,
+    project_root: Path | None = None,
+    draft: bool = False,
+    embedded_lrs: EmbeddedLrs | None = None,
 ) -> CourseBuild:
     """Compile one course and package it in each format; write the zips only if all are clean."""
     result = compile_course(root, project_root, draft)
@@ -93,6 +98,7 @@ def build_course(
         return result
     for fmt in formats or result.course.config.formats:
         target = get_target(fmt)
+        target.embedded_lrs = embedded_lrs
         result.packages[fmt] = zip_bytes(target.package(result.site, result.problems))
     if result.problems.errors or out_dir is None:
         return result

@@ -83,11 +83,30 @@ def main() -> None:
 @click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT", help="Output format (repeatable); default: the course's own list.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder for the packages.")
 @click.option("--draft", is_flag=True, help="Build product courses with unfilled facts anyway, marked DRAFT on every page.")
-def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path, draft: bool) -> None:
+@click.option("--embed-lrs-credentials", nargs=2, metavar="ENDPOINT AUTH", default=None,
+              help="UNSAFE: write an LRS endpoint and Authorization value into SCORM packages so they send xAPI "
+                   "statements there. Prefer cmi5, or launch parameters from the LMS.")
+def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path, draft: bool,
+          embed_lrs_credentials: tuple[str, str] | None) -> None:
     """Build packages for COURSE_DIRS (default: every course under ./courses)."""
     chosen = _check_formats(formats)
     dirs = _course_dirs(course_dirs)
-    results = _run_all(dirs, lambda d, root: build_course(d, chosen, out_dir, root, draft), "building")
+    embedded = None
+    if embed_lrs_credentials:
+        from coursebuild.targets import EmbeddedLrs
+
+        endpoint, auth = embed_lrs_credentials
+        if not endpoint.startswith("https://") and not endpoint.startswith("http://127.0.0.1"):
+            raise click.BadParameter("the LRS endpoint must use https", param_hint="--embed-lrs-credentials")
+        embedded = EmbeddedLrs(endpoint, auth)
+        click.echo(
+            "warning: LRS credentials are being written into the packages. Anyone who can open a package can "
+            "read them, and use them to write statements to that LRS (or, if the key can read, to download "
+            "every learner's records). Use a write-only key for these packages alone, rotate it, and prefer "
+            "cmi5 or LMS launch parameters, which never put credentials in a package.",
+            err=True,
+        )
+    results = _run_all(dirs, lambda d, root: build_course(d, chosen, out_dir, root, draft, embedded), "building")
     _report(results, "build")
     if not course_dirs:
         from coursebuild.catalogue_page import write_catalogue_page

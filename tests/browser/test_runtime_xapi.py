@@ -228,3 +228,25 @@ def test_statements_arrive_exactly_once_when_the_lrs_misbehaves(page, lrs, xapi_
     leave(page)
     wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
     lrs.assert_clean()
+
+
+def test_a_scorm_package_with_embedded_credentials_reports_as_the_scorm_learner(page, lrs, launch_in_lms, unzip_package, tmp_path):  # noqa: F811
+    from urllib.parse import parse_qs, urlsplit
+
+    from coursebuild.targets import EmbeddedLrs
+
+    auth = parse_qs(urlsplit(lrs.create_tincan_launch("http://x/", LEARNER, "https://x.example/a")).query)["auth"][0]
+    result = build_course(FIXTURES / "quiz", ["scorm2004"], tmp_path, embedded_lrs=EmbeddedLrs(lrs.endpoint, auth))
+    session = launch_in_lms(page, unzip_package(tmp_path / result.package_name("scorm2004")), "2004")
+    course = Course(session.sco)
+    course.open("lesson-types")
+    course.fill("q-single", "check")
+    course.check("q-single")
+    session.unload()
+    session.wait_for_terminate()
+    assert session.violations() == []
+    wait_for(lambda: any(s["verb"]["id"].endswith("terminated") for s in lrs.statements), message="terminated")
+    assert lrs.violations == []
+    mine = [s for s in lrs.statements if s["actor"].get("account", {}).get("name") == "learner-1"]
+    assert [s["verb"]["id"].rsplit("/", 1)[-1] for s in mine][:1] == ["initialized"]
+    assert any(s["verb"]["id"].endswith("answered") for s in mine)

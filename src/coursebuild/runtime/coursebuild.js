@@ -172,6 +172,7 @@
     var entry = this.v12 ? this.call("GetValue", ["cmi.core.entry"]) : this.call("GetValue", ["cmi.entry"]);
     var saved = this.call("GetValue", ["cmi.suspend_data"]);
     this.learnerName = this.call("GetValue", [this.v12 ? "cmi.core.student_name" : "cmi.learner_name"]);
+    this.learnerId = this.call("GetValue", [this.v12 ? "cmi.core.student_id" : "cmi.learner_id"]);
     this.interactionCount = parseInt(this.call("GetValue", ["cmi.interactions._count"]), 10) || 0;
     if (this.v12) {
       var status = this.call("GetValue", ["cmi.core.lesson_status"]);
@@ -318,8 +319,9 @@
     };
   });
   Tracker.prototype.start = function () {
-    var others = this.all.slice(1);
-    return Promise.resolve(this.primary.start()).then(function (saved) {
+    var primary = this.primary, others = this.all.slice(1);
+    return Promise.resolve(primary.start()).then(function (saved) {
+      others.forEach(function (a) { if (a.params && a.params.learnerFromLms) a.identify(primary); });
       return Promise.all(others.map(function (a) { return a.start(); })).then(function () { return saved; });
     });
   };
@@ -389,6 +391,17 @@
     this.lastProgress = -1;
     this.started = now();
   }
+
+  // An LRS embedded at build time has no actor from a launch URL: the SCORM learner is the actor.
+  XapiAdapter.prototype.identify = function (scorm) {
+    this.actor = { objectType: "Agent", name: scorm.learnerName || undefined,
+      account: { homePage: window.location.origin, name: scorm.learnerId || "unknown" } };
+    var key = hashString(this.endpoint + "|" + JSON.stringify(this.actor) + "|" + this.activityId);
+    this.queueKey = "coursebuild:statements:" + key;
+    this.sentKey = "coursebuild:sent:" + key;
+    this.queue = this.load(this.queueKey, []);
+    this.sent = this.load(this.sentKey, {});
+  };
 
   XapiAdapter.prototype.load = function (key, fallback) {
     try { var v = window.localStorage.getItem(key); return v ? JSON.parse(v) : fallback; } catch (e) { return fallback; }
@@ -851,8 +864,12 @@
     var params = launchParameters();
     if (target.format === "cmi5" && params.fetch && params.endpoint) return new Tracker(new XapiAdapter("cmi5", params));
     if (target.format === "xapi" && params.endpoint && params.actor) return new Tracker(new XapiAdapter("tincan", params));
-    // A SCORM package may also send statements to an LRS named at launch (never to one baked in).
+    // A SCORM package may also send statements to an LRS named at launch, or (only if built with the
+    // unsafe --embed-lrs-credentials flag) to one written into the package, as the SCORM learner.
     var extra = params.endpoint && params.actor && params.auth ? [new XapiAdapter("tincan", params)] : [];
+    if (!extra.length && target.lrs && (target.format === "scorm12" || target.format === "scorm2004")) {
+      extra = [new XapiAdapter("tincan", { endpoint: target.lrs.endpoint, auth: target.lrs.auth, actor: "{}", learnerFromLms: true })];
+    }
     if (target.format === "scorm12" || target.format === "scorm2004") {
       var api = findApi(target.format === "scorm12" ? "API" : "API_1484_11");
       if (api) return new Tracker(new ScormAdapter(target.format, api), extra);

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import ClassVar
 
 from coursebuild.errors import Problems
@@ -17,9 +18,19 @@ _REGISTRY: dict[str, type[Target]] = {}
 _BUILTIN = ("scorm12", "scorm2004", "cmi5", "xapi", "web")
 
 
+@dataclass(frozen=True)
+class EmbeddedLrs:
+    """LRS credentials written into a package. Unsafe (anyone with the package can read them); only ever
+    set from an explicit command-line flag, which warns."""
+
+    endpoint: str
+    auth: str
+
+
 class Target(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
+    embedded_lrs: EmbeddedLrs | None = None
 
     @abstractmethod
     def package(self, site: Site, problems: Problems) -> dict[str, bytes]:
@@ -27,7 +38,10 @@ class Target(ABC):
 
     def runtime_settings(self) -> dict[str, object]:
         """What the learner-side runtime must know about this format (written to runtime/target.js)."""
-        return {"format": self.name}
+        settings: dict[str, object] = {"format": self.name}
+        if self.embedded_lrs is not None:
+            settings["lrs"] = {"endpoint": self.embedded_lrs.endpoint, "auth": self.embedded_lrs.auth}
+        return settings
 
 
 def register(cls: type[Target]) -> type[Target]:
