@@ -148,3 +148,10 @@ def test_graph_reports_problems_but_still_draws(course):
     result = CliRunner().invoke(main, ["graph", str(course / "scenarios" / "ward.yml")])
     assert result.exit_code == 1
     assert "s_start -->" in result.output and "does not exist" in result.output
+
+
+def test_scoring_weight_needs_scenarios_and_an_assessment(course, tmp_path):
+    edit(course / "course.yml", "pass_mark: 75", "pass_mark: 75\nscoring:\n  scenarios: 30")
+    assert run(course, tmp_path).exit_code == 0
+    edit(course / "course.yml", "assessment: assessment.md\n", "")
+    fails_with(run(course, tmp_path), "course.yml:10", "the assessment would count for 70% of the score, but the course has none")

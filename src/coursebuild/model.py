@@ -101,6 +101,12 @@ class Brand(Strict):
         return colour
 
 
+class Scoring(Strict):
+    """How the course score is made: the scenarios' share in percent, the assessment the rest."""
+
+    scenarios: Annotated[int, Field(ge=0, le=100)] = 0
+
+
 class CourseConfig(Strict):
     id: Slug
     title: Text
@@ -112,6 +118,7 @@ class CourseConfig(Strict):
     audience: str = ""
     duration_minutes: Annotated[int, Field(gt=0)] | None = None
     pass_mark: Annotated[int, Field(ge=0, le=100)] = 80
+    scoring: Scoring = Scoring()
     theme: Slug = "default"
     brand: Brand = Brand()
     formats: list[str] = ["scorm12", "scorm2004", "cmi5", "xapi", "web"]

@@ -80,6 +80,7 @@ def course_data(course: Course) -> dict[str, Any]:
             "pathway": config.pathway.value,
             "archetypes": [a.value for a in config.archetypes],
             "passMark": config.pass_mark,
+            "scenarioWeight": config.scoring.scenarios,
             "baseIri": config.base_iri,
         },
         "pages": pages,

@@ -16,6 +16,7 @@ def validate_course(course: Course, catalogue: Catalogue | None, problems: Probl
     _check_unique_ids(course, problems)
     _check_questions(course, problems)
     _check_assessment(course, problems)
+    _check_scoring(course, problems)
     for scenario in course.scenarios:
         check_scenario_graph(scenario, problems)
     _check_requirement_ids(course, catalogue, problems)
@@ -84,6 +85,17 @@ def _level_hint(level: Level) -> str:
     if level is Level.UNDERSTANDING:
         return "add a 'case:' describing a new situation the learner must apply their knowledge to"
     return f"'{level.value}' is a skill level: evidence it with decisions in a branching scenario"
+
+
+def _check_scoring(course: Course, problems: Problems) -> None:
+    weight = course.config.scoring.scenarios
+    if weight and not course.scenarios:
+        problems.error(course.config_source.path, course.config_line("scoring", "scenarios"),
+                       f"scenarios count for {weight}% of the score, but the course has no scenarios")
+    if weight < 100 and course.assessment is None and weight:
+        problems.error(course.config_source.path, course.config_line("scoring", "scenarios"),
+                       f"the assessment would count for {100 - weight}% of the score, but the course has none",
+                       "set scoring.scenarios to 100, or add an assessment")
 
 
 def _check_assessment(course: Course, problems: Problems) -> None:

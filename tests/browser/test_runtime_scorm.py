@@ -207,3 +207,25 @@ def test_scenario_paths_are_recorded_decision_by_decision(page, launch_in_lms, p
     assert [d["result"] for d in decisions] == [("wrong" if v12 and r == "incorrect" else r) for r in results]
     objectives = {o["id"]: o for o in cmi(session)["objectives"].values()}
     assert (objectives["T1.3"]["status"] if v12 else objectives["T1.3"]["success_status"]) == objective
+
+
+def test_scenarios_count_towards_the_score_as_configured(page, launch_in_lms, unzip_package, tmp_path):
+    import shutil
+
+    course_dir = tmp_path / "weighted"
+    shutil.copytree(FIXTURES / "quiz", course_dir)
+    shutil.copy(FIXTURES / "requirements.yml", tmp_path / "requirements.yml")
+    config = course_dir / "course.yml"
+    config.write_text(config.read_text().replace("pass_mark: 80", "pass_mark: 80\nscoring:\n  scenarios: 50"))
+    result = build_course(course_dir, ["scorm2004"], tmp_path / "out")
+    assert result.ok, [p.format() for p in result.problems.errors]
+    session = launch_in_lms(page, unzip_package(tmp_path / "out" / result.package_name("scorm2004")), "2004")
+    course = Course(session.sco)
+    course.visit_every_lesson()
+    course.play("triage-list", "acceptable")  # later (0.5) then report (1): scenario score 75
+    assert "You passed" in course.take_assessment(correct=True)  # assessment 100
+    course.open("results")
+    assert "Course score: 88%" in course.frame.inner_text("#cb-results")
+    finish(session)
+    data = cmi(session)
+    assert data["score"]["raw"] == "88" and data["success_status"] == "passed"

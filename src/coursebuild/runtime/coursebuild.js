@@ -952,13 +952,32 @@
     adapter.progress(required.length ? done / required.length : 1);
   }
 
+  // Scenario score: the mean rating of the decisions on each scenario's latest path (best 1, acceptable
+  // 0.5, unsafe 0), averaged over scenarios; null until every scenario has reached an ending.
+  var RATING_SCORE = { best: 1, acceptable: 0.5, unsafe: 0 };
+  function scenarioScore() {
+    var ids = Object.keys(data.scenarios);
+    if (!ids.length || !ids.every(function (id) { return state.finished["scenario-" + id]; })) return null;
+    var total = ids.reduce(function (sum, id) {
+      var decisions = (state.scenarios[id] || { d: [] }).d;
+      var mean = decisions.reduce(function (s, d) { return s + RATING_SCORE[findChoice(data.scenarios[id], d[0], d[1]).rating]; }, 0) / Math.max(1, decisions.length);
+      return sum + mean;
+    }, 0);
+    return Math.round((total / ids.length) * 100);
+  }
+
+  // The course score: the assessment, with scenarios counting for scoring.scenarios percent of it.
   function courseResult() {
     var required = requiredPages();
     var completed = required.every(isPageDone);
-    var score = data.assessment ? state.score : null;
-    var success = null;
-    if (data.assessment && state.submitted) success = state.score >= adapter.passMark() ? "passed" : "failed";
-    return { completed: completed, score: score, success: success };
+    var weight = data.course.scenarioWeight / 100;
+    var parts = [];
+    if (weight < 1 && data.assessment) parts.push(state.submitted ? [state.score, 1 - weight] : null);
+    if (weight > 0) { var s = scenarioScore(); parts.push(s === null ? null : [s, weight]); }
+    var ready = parts.length && parts.every(function (p) { return p !== null; });
+    var score = ready ? Math.round(parts.reduce(function (sum, p) { return sum + p[0] * p[1]; }, 0)) : (data.assessment ? state.score : null);
+    var success = ready ? (score >= adapter.passMark() ? "passed" : "failed") : null;
+    return { completed: completed, score: ready ? score : null, success: success };
   }
 
   // A requirement is satisfied when every item assessing it that the learner answered is correct (or a
@@ -1317,6 +1336,10 @@
     if (data.assessment) {
       lines.push(state.submitted ? "<p>Assessment score: " + state.score + "% (pass mark " + data.course.passMark + "%).</p>"
         : "<p>You have not taken the assessment yet.</p>");
+    }
+    if (data.course.scenarioWeight > 0 && result.score !== null) {
+      lines.push("<p>Course score: " + result.score + "%, of which the scenarios count for " + data.course.scenarioWeight +
+        "% (your scenario score: " + scenarioScore() + "%). The pass mark is " + adapter.passMark() + "%.</p>");
     }
     var recommended = recommendations();
     if (recommended) {
