@@ -18,29 +18,20 @@ if [ ! -x /usr/bin/chromium ]; then
   $sudo apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-# ... and scorm-again from npm, (re)installed when package-lock.json has changed since the last install.
-lock=tests/browser/package-lock.json
-stamp=tests/browser/node_modules/.installed-package-lock.json
-if ! cmp -s "$lock" "$stamp"; then
-  if ! command -v npm >/dev/null; then
-    echo "scripts/test.sh: the browser tests need Node.js and npm (apt-get install nodejs npm)" >&2
-    exit 1
+# ... and the npm packages of the browser harness (scorm-again) and of the test LMS/LRS (xAPI validator, cmi5
+# requirement texts, a real LRS), each (re)installed when its package-lock.json has changed since the last install.
+npm_ci_if_changed() {
+  local folder=$1 lock=$1/package-lock.json stamp=$1/node_modules/.installed-package-lock.json
+  if ! cmp -s "$lock" "$stamp"; then
+    if ! command -v npm >/dev/null; then
+      echo "scripts/test.sh: the tests in $folder need Node.js and npm (apt-get install nodejs npm)" >&2
+      exit 1
+    fi
+    (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$lock" "$stamp"
   fi
-  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  cp "$lock" "$stamp"
-fi
-
-# The test LMS/LRS (tests/lrs): the xAPI validator, cmi5 requirement texts and a real LRS from npm, (re)installed
-# when tests/lrs/package-lock.json has changed since the last install.
-lock=tests/lrs/package-lock.json
-stamp=tests/lrs/node_modules/.installed-package-lock.json
-if ! cmp -s "$lock" "$stamp"; then
-  if ! command -v npm >/dev/null; then
-    echo "scripts/test.sh: the LRS tests need Node.js and npm (apt-get install nodejs npm)" >&2
-    exit 1
-  fi
-  (cd tests/lrs && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  cp "$lock" "$stamp"
-fi
+}
+npm_ci_if_changed tests/browser
+npm_ci_if_changed tests/lrs
 
 .venv/bin/python -m pytest "$@"

@@ -16,7 +16,7 @@ from coursebuild.catalogue import Catalogue
 from coursebuild.errors import Problems
 from coursebuild.render import Site
 from coursebuild.targets import Target, register
-from coursebuild.targets.common import with_runtime_settings
+from coursebuild.targets.common import PackageDocumentError, control_document, with_runtime_settings
 from coursebuild.targets.scorm import SCHEMA_DIR
 from coursebuild.tracking import Iris, requirement_iri
 
@@ -82,15 +82,10 @@ def _schema() -> etree.XMLSchema:
 
 def check_cmi5_package(files: dict[str, bytes] | list[str], structure: bytes | None = None) -> list[str]:
     names = set(files)
-    if structure is None:
-        assert isinstance(files, dict)
-        structure = files.get("cmi5.xml")
-    if structure is None:
-        return ["cmi5.xml is not at the root of the package"]
     try:
-        root = etree.fromstring(structure, etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as exc:
-        return [f"cmi5.xml is not well-formed XML: {exc}"]
+        root = control_document(files, "cmi5.xml", structure)
+    except PackageDocumentError as exc:
+        return [str(exc)]
     messages = []
     schema = _schema()
     if not schema.validate(root):

@@ -19,7 +19,7 @@ from lxml import etree
 from coursebuild.errors import Problems
 from coursebuild.render import Site
 from coursebuild.targets import Target
-from coursebuild.targets.common import schema_files, with_runtime_settings
+from coursebuild.targets.common import PackageDocumentError, control_document, schema_files, with_runtime_settings
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -171,16 +171,11 @@ def detect_scorm_version(manifest: bytes) -> ScormVersion | None:
 def check_scorm_package(files: dict[str, bytes] | list[str], version: ScormVersion, manifest: bytes | None = None) -> list[str]:
     """Every reason an LMS would refuse this package: schema errors, then the referential rules."""
     names = list(files)
-    if manifest is None:
-        assert isinstance(files, dict)
-        manifest = files.get("imsmanifest.xml")
-    if manifest is None:
-        return ["imsmanifest.xml is not at the root of the package"]
-    messages = []
     try:
-        root = etree.fromstring(manifest, etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as exc:
-        return [f"imsmanifest.xml is not well-formed XML: {exc}"]
+        root = control_document(files, "imsmanifest.xml", manifest)
+    except PackageDocumentError as exc:
+        return [str(exc)]
+    messages = []
     schema = _schema(version.key)
     if not schema.validate(root):
         for error in schema.error_log:

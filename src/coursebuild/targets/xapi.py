@@ -11,7 +11,7 @@ from lxml import etree
 from coursebuild.errors import Problems
 from coursebuild.render import Site
 from coursebuild.targets import Target, register
-from coursebuild.targets.common import with_runtime_settings
+from coursebuild.targets.common import PackageDocumentError, control_document, with_runtime_settings
 from coursebuild.tracking import ACTIVITY_TYPES, Iris
 
 NS = "http://projecttincan.com/tincan.xsd"
@@ -45,16 +45,10 @@ def check_tincan_package(files: dict[str, bytes] | list[str], structure: bytes |
     """Reasons an LMS would refuse this TinCan package. `files` is the package (name -> bytes), or just its
     file names with the tincan.xml bytes passed as `structure` (what `coursebuild inspect` does)."""
     names = set(files)
-    data = structure
-    if data is None:
-        assert isinstance(files, dict)
-        data = files.get("tincan.xml")
-    if data is None:
-        return ["tincan.xml is not at the root of the package"]
     try:
-        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError as exc:
-        return [f"tincan.xml is not well-formed XML: {exc}"]
+        root = control_document(files, "tincan.xml", structure)
+    except PackageDocumentError as exc:
+        return [str(exc)]
     messages = []
     if root.tag != f"{{{NS}}}tincan":
         messages.append("tincan.xml root must be <tincan> in the http://projecttincan.com/tincan.xsd namespace")
