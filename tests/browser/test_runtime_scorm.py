@@ -229,3 +229,44 @@ def test_scenarios_count_towards_the_score_as_configured(page, launch_in_lms, un
     finish(session)
     data = cmi(session)
     assert data["score"]["raw"] == "88" and data["success_status"] == "passed"
+
+
+def test_shuffled_options_keep_pinned_ones_and_the_order_survives_resume(page, launch_in_lms, unzip_package, tmp_path, browser):
+    import shutil
+
+    course_dir = tmp_path / "shuffle"
+    shutil.copytree(FIXTURES / "quiz", course_dir)
+    shutil.copy(FIXTURES / "requirements.yml", tmp_path / "requirements.yml")
+    options = "\n".join(f"  - {{id: o{i}, text: Option {i}{', correct: true' if i == 1 else ''}}}" for i in range(1, 8))
+    extra = (f"\n```question\nid: q-a4\ntype: single\nlevel: awareness\nprompt: Pick option 1.\noptions:\n{options}\n"
+             "  - {id: none, text: None of the above, pinned: true}\n```\n")
+    assessment = course_dir / "assessment.md"
+    assessment.write_text(assessment.read_text().replace("draw: 2", "draw: 4") + extra)
+    result = build_course(course_dir, ["scorm2004"], tmp_path / "out")
+    assert result.ok, [p.format() for p in result.problems.errors]
+    url = unzip_package(tmp_path / "out" / result.package_name("scorm2004"))
+    session = launch_in_lms(page, url, "2004")
+    course = Course(session.sco)
+    course.open("assessment")
+    order = course.question("q-a4", "assessment").locator(".option").evaluate_all("els => els.map(e => e.dataset.option)")
+    assert order[-1] == "none"  # pinned in place
+    assert sorted(order[:-1]) == [f"o{i}" for i in range(1, 8)] and order[:-1] != [f"o{i}" for i in range(1, 8)]
+    finish(session)
+    second = browser.new_page()
+    resumed = launch_in_lms(second, url, "2004", state=session.committed())
+    again = Course(resumed.sco)
+    again.open("assessment")
+    assert again.question("q-a4", "assessment").locator(".option").evaluate_all("els => els.map(e => e.dataset.option)") == order
+    finish(resumed)
+    second.close()
+
+
+def test_the_attempt_limit_is_enforced(page, launch_in_lms, packages):
+    session, course = launch(page, launch_in_lms, packages, "scorm12")
+    course.take_assessment(correct=False)
+    course.frame.click("[data-retry]")
+    result = course.take_assessment(correct=False)
+    assert "You have used all your attempts" in result and course.frame.locator("[data-retry]").count() == 0
+    assert course.frame.locator("#cb-assessment button[type=submit]").is_disabled()
+    finish(session)
+    assert cmi(session)["core"]["lesson_status"] == "failed"
