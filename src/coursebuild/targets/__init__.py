@@ -36,6 +36,11 @@ class Target(ABC):
     def package(self, site: Site, problems: Problems) -> dict[str, bytes]:
         """The package's files (path -> bytes); problems found while checking it go to `problems`."""
 
+    def report(self, site: Site, problems: Problems, messages: list[str]) -> None:
+        """Problems a package check found: they come from the build, so they point at the course."""
+        for message in messages:
+            problems.error(site.course.root / "course.yml", None, f"{self.name} package: {message}")
+
     def runtime_settings(self) -> dict[str, object]:
         """What the learner-side runtime must know about this format (written to runtime/target.js)."""
         settings: dict[str, object] = {"format": self.name}

@@ -112,6 +112,5 @@ class Cmi5Target(Target):
     def package(self, site: Site, problems: Problems) -> dict[str, bytes]:
         files = with_runtime_settings(site.files, self.runtime_settings())
         files["cmi5.xml"] = course_structure(site, site.catalogue)
-        for message in check_cmi5_package(files):
-            problems.error(site.course.root / "course.yml", None, f"cmi5 package: {message}")
+        self.report(site, problems, check_cmi5_package(files))
         return files

@@ -91,8 +91,7 @@ class ScormTarget(Target):
             problems.error(site.course.root, None, f"the course has a file '{name}' that SCORM reserves at the package root", "rename it")
         manifest = build_manifest(self.version, site, sorted(content))
         package = {**content, **schemas, "imsmanifest.xml": manifest}
-        for message in check_scorm_package(package, self.version):
-            problems.error(site.course.root / "course.yml", None, f"{self.name} package: {message}")
+        self.report(site, problems, check_scorm_package(package, self.version))
         return package
 
 

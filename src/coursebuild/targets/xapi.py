@@ -78,6 +78,5 @@ class XapiTarget(Target):
     def package(self, site: Site, problems: Problems) -> dict[str, bytes]:
         files = with_runtime_settings(site.files, self.runtime_settings())
         files["tincan.xml"] = tincan_xml(site)
-        for message in check_tincan_package(files):
-            problems.error(site.course.root / "course.yml", None, f"xapi package: {message}")
+        self.report(site, problems, check_tincan_package(files))
         return files
