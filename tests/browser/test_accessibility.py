@@ -130,3 +130,16 @@ def test_session_ended_notice_page(browser, themed, theme):
     }""")
     assert violations(page) == []
     page.close()
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_printing_the_certificate_prints_only_the_certificate(browser, themed, theme):
+    page, course = open_course(browser, themed[theme]["web"], 1280)
+    course.complete(passing=True)
+    page.evaluate("window.print = () => {}; document.body.classList.add('is-printing-certificate')")
+    page.emulate_media(media="print")
+    assert page.is_visible("#cb-certificate")
+    assert not page.is_visible("#page-lesson-what-is-ai") and not page.is_visible(".course-nav")
+    page.evaluate("document.body.classList.remove('is-printing-certificate'); coursebuild.show('lesson-what-is-ai')")
+    assert page.is_visible("#page-lesson-what-is-ai")  # printing from a lesson prints the lesson
+    page.close()

@@ -1393,6 +1393,12 @@
     }
   }
 
+  function printCertificate() {
+    document.body.classList.add("is-printing-certificate");
+    window.print();
+    document.body.classList.remove("is-printing-certificate");
+  }
+
   // ------------------------------------------------------------------ wiring
 
   function onClick(event) {
@@ -1413,7 +1419,7 @@
     else if (el.hasAttribute("data-choice")) choose(el);
     else if (el.hasAttribute("data-restart")) restartScenario(el.getAttribute("data-restart"));
     else if (el.hasAttribute("data-retry")) retryAssessment();
-    else if (el.hasAttribute("data-print")) window.print();
+    else if (el.hasAttribute("data-print")) printCertificate();
     else if (el.hasAttribute("data-exit")) exitCourse();
     else if (el.hasAttribute("data-dismiss-notice")) { $("#page-no-lms").hidden = true; show(state.page, true); }
   }
