@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -58,6 +57,7 @@ def test_embedding_lrs_credentials_needs_the_flag_and_warns(course, tmp_path):
     import zipfile
 
     plain = CliRunner().invoke(main, ["build", str(course), "-f", "scorm12", "--out", str(tmp_path / "plain")])
+    assert plain.exit_code == 0 and "warning" not in plain.output
     assert b"lrs" not in zipfile.ZipFile(tmp_path / "plain" / "minimal-course-1.2.0-scorm12.zip").read("runtime/target.js")
     result = CliRunner().invoke(main, ["build", str(course), "-f", "scorm12", "--out", str(tmp_path / "out"),
                                        "--embed-lrs-credentials", "https://lrs.example.org/xapi/", "Basic a2V5OnNlY3JldA=="])

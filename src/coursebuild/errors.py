@@ -89,6 +89,3 @@ class ContentError(CoursebuildError):
         count = len([p for p in problems if p.is_error])
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
 
-
-class UsageError(click.UsageError):
-    """A mistake in how the command was called (exit code 2)."""
