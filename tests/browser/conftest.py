@@ -227,3 +227,15 @@ def launch_in_lms(lms_server: LmsServer):
         return LmsSession(page, mode, sco)
 
     return launch
+
+
+@pytest.fixture(scope="session")
+def packages(tmp_path_factory, unzip_package):
+    """The quiz fixture course (every question type) built in both SCORM formats, unzipped and served."""
+    from coursebuild.build import build_course
+    from tests.browser.course_driver import FIXTURES, VERSIONS
+
+    out = tmp_path_factory.mktemp("packages")
+    result = build_course(FIXTURES / "quiz", list(VERSIONS), out)
+    assert result.ok, [p.format() for p in result.problems.errors]
+    return {fmt: unzip_package(out / result.package_name(fmt)) for fmt in VERSIONS}

@@ -6,9 +6,14 @@ The course's embedded data (the same JSON the runtime reads) tells the driver wh
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Frame, Page
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+VERSIONS = {"scorm12": "1.2", "scorm2004": "2004"}
 
 
 class Course:
@@ -138,3 +143,16 @@ def cmi(session) -> dict[str, Any]:
 def interactions(session) -> list[dict[str, Any]]:
     found = cmi(session).get("interactions", {})
     return [found[key] for key in sorted(found, key=int)]
+
+
+def launch(page, launch_in_lms, packages, fmt: str, **kwargs):
+    """Launch the quiz fixture course (from the `packages` fixture) in the strict test LMS."""
+    session = launch_in_lms(page, packages[fmt], VERSIONS[fmt], **kwargs)
+    return session, Course(session.sco)
+
+
+def finish(session) -> None:
+    """Close the course and check the LMS saw no rule broken."""
+    session.unload()
+    session.wait_for_terminate()
+    assert session.violations() == []

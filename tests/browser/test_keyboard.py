@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.course_driver import Course, interactions
-from tests.browser.test_runtime_scorm import finish, launch, packages  # noqa: F401  (fixture)
+from tests.browser.course_driver import Course, finish, interactions, launch
 
 
 def tab_to(frame, page, selector: str, limit: int = 40) -> None:
@@ -30,7 +29,7 @@ def check_with_keyboard(course: Course, page, box: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["scorm2004"])
-def test_every_question_type_with_the_keyboard_only(page, launch_in_lms, packages, fmt):  # noqa: F811
+def test_every_question_type_with_the_keyboard_only(page, launch_in_lms, packages, fmt):
     session, course = launch(page, launch_in_lms, packages, fmt)
     course.frame.focus('.course-nav a[href="#page-lesson-types"]')
     page.keyboard.press("Enter")
@@ -98,7 +97,7 @@ def test_every_question_type_with_the_keyboard_only(page, launch_in_lms, package
     assert recorded["q-likert-1"]["learner_response"] == "4" and recorded["q-likert-2"]["learner_response"] == "2"
 
 
-def test_scenario_and_assessment_with_the_keyboard_only(page, launch_in_lms, packages):  # noqa: F811
+def test_scenario_and_assessment_with_the_keyboard_only(page, launch_in_lms, packages):
     session, course = launch(page, launch_in_lms, packages, "scorm2004")
     frame = course.frame
     frame.focus('.course-nav a[href="#page-scenario-triage-list"]')

@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from coursebuild.build import build_course
-from tests.browser.course_driver import Course, cmi, interactions
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-VERSIONS = {"scorm12": "1.2", "scorm2004": "2004"}
-
-
-@pytest.fixture(scope="session")
-def packages(tmp_path_factory, unzip_package):
-    """The quiz fixture course built in both SCORM formats, unzipped and served."""
-    out = tmp_path_factory.mktemp("packages")
-    result = build_course(FIXTURES / "quiz", ["scorm12", "scorm2004"], out)
-    assert result.ok, [p.format() for p in result.problems.errors]
-    return {fmt: unzip_package(out / result.package_name(fmt)) for fmt in VERSIONS}
-
-
-def launch(page, launch_in_lms, packages, fmt, **kwargs):
-    session = launch_in_lms(page, packages[fmt], VERSIONS[fmt], **kwargs)
-    return session, Course(session.sco)
-
-
-def finish(session):
-    session.unload()
-    session.wait_for_terminate()
-    assert session.violations() == []
+from tests.browser.course_driver import FIXTURES, Course, cmi, finish, interactions, launch
 
 
 @pytest.mark.parametrize("mode", ["iframe", "popup"])
