@@ -42,7 +42,7 @@ class ThemeConfig(BaseModel):
 class Theme:
     name: str
     folders: list[Path]
-    config: ThemeConfig
+    configs: list[ThemeConfig]  # one per folder, child first
     brand: dict[str, str] = field(default_factory=dict)
 
     def static_files(self) -> dict[str, Path]:
@@ -58,8 +58,8 @@ class Theme:
 
     def stylesheets(self) -> list[str]:
         sheets: list[str] = []
-        for folder in reversed(self.folders):
-            sheets.extend(_read_theme_config(folder).stylesheets)
+        for config in reversed(self.configs):
+            sheets.extend(config.stylesheets)
         return list(dict.fromkeys(sheets))
 
 
@@ -81,6 +81,7 @@ def _read_theme_config(folder: Path) -> ThemeConfig:
 
 def load_theme(name: str, search_path: list[Path], problems: Problems, where: Path, line: int | None) -> Theme | None:
     folders: list[Path] = []
+    configs: list[ThemeConfig] = []
     brand: dict[str, str] = {}
     current: str | None = name
     while current is not None:
@@ -98,9 +99,10 @@ def load_theme(name: str, search_path: list[Path], problems: Problems, where: Pa
             problems.error(folder / "theme.yml", None, f"invalid theme.yml: {exc}")
             return None
         folders.append(folder)
+        configs.append(config)
         brand = {**config.brand, **brand}
         current = config.extends
-    return Theme(name, folders, _read_theme_config(folders[0]), brand)
+    return Theme(name, folders, configs, brand)
 
 
 @lru_cache(maxsize=8)
