@@ -88,6 +88,13 @@ def concepts() -> list[dict[str, Any]]:
             recommendedVerbs=[VERBS["responded"]],
             inlineSchema=_schema({"type": "array", "items": {"type": "string"}}),
         ),
+        _concept(
+            EXTENSIONS["replaces"], "ContextExtension", "replaces statement",
+            "The id of a statement that an earlier cmi5 session queued but the LRS never stored (the connection "
+            "dropped as the learner left). The runtime carries such an answer or decision into the next session "
+            "under a new id and names the original here, so the two are never counted twice.",
+            inlineSchema=_schema({"type": "string", "format": "uuid"}),
+        ),
     ]
     for level in Level:
         result.append({

@@ -63,6 +63,7 @@ EXTENSIONS = {
     "taxonomy-level": f"{VOCABULARY}/extension/taxonomy-level",
     "rating": f"{VOCABULARY}/extension/rating",
     "path": f"{VOCABULARY}/extension/path",
+    "replaces": f"{VOCABULARY}/extension/replaces",
 }
 
 

@@ -117,6 +117,7 @@ class Session:
     prefs_fetched: bool = False
     initialized: bool = False
     terminated: bool = False
+    abandoned: bool = False  # the LMS recorded "abandoned" for it (§9.3.6): a relaunch found it still open
     defined_verbs: list[str] = field(default_factory=list)  # cmi5 defined verbs accepted in this session
     statement_ids: list[str] = field(default_factory=list)  # accepted statements of this session, in order
 
@@ -155,7 +156,9 @@ class Checker:
         elif isinstance(st["timestamp"], str) and not is_utc(st["timestamp"]):
             self.fail("9.7.0.0-2", f"timestamp {st['timestamp']} is not in UTC")
         # Session ordering: 9.3 / 7.1
-        if s.terminated:
+        if s.abandoned:
+            self.fail("9.3.6.0-2", f"{short} statement after the LMS abandoned the session")
+        elif s.terminated:
             self.fail("9.3.0.0-5", f"{short} statement after terminated")
         if not s.initialized:
             if verb != INITIALIZED or not defined:
@@ -267,6 +270,16 @@ class Checker:
             if sent is None or not isinstance(sent, (int, float)) or abs(sent - s.mastery_score) > 1e-9:
                 self.fail("9.6.3.2-2", f"{short}: context extension masteryscore is {sent!r}, LaunchData says "
                                        f"{s.mastery_score}")
+
+
+def short_verb(statement: dict[str, Any]) -> str:
+    return str((statement.get("verb") or {}).get("id")).rsplit("/", 1)[-1]
+
+
+def session_of(statement: dict[str, Any]) -> Any:
+    """The cmi5 sessionid a statement's context carries (None without one)."""
+    context = statement.get("context") if isinstance(statement.get("context"), dict) else {}
+    return (context.get("extensions") or {}).get(SESSIONID)
 
 
 def satisfied(move_on: str, verbs: list[str]) -> bool:

@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlencode
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,10 @@ class RealLrs:
         if status == 200:
             self.posted += len(statements)
         return status, body
+
+    def query(self, params: dict[str, str]) -> tuple[int, str]:
+        """GET statements with these parameters (a statementId lookup or filters); returns (status, body)."""
+        return self._request("GET", "statements?" + urlencode(params))
 
     def get(self, statement_id: str) -> dict[str, Any] | None:
         status, body = self._request("GET", f"statements?statementId={statement_id}")

@@ -229,26 +229,48 @@ class TestLRS:
             if learner_prefs is not None:
                 self.documents[("agent", agent_key(actor), cmi5.LEARNER_PREFS)] = Document(
                     json.dumps(learner_prefs).encode(), "application/json", now)
+            self._abandon_open_sessions(registration, activity_id)
             self.sessions.append(session)
             self.fetch_keys[fetch_key] = session
             self.credentials[token] = Credential("cmi5", session=session, actor=actor)
-            self._store_lms_statement(self._launched_statement(session))
+            self._store_lms_statement(self._launched_statement(session), session)
         return launch_url
 
-    def _launched_statement(self, s: Session) -> dict[str, Any]:
+    def _abandon_open_sessions(self, registration: str, activity_id: str) -> None:
+        """cmi5 §9.3.6: launching an AU in a registration that still has an open session of it abandons that
+        session: the LMS records "abandoned" (with the session's duration, 9.5.4.2-1) and accepts nothing more."""
+        for old in self.sessions:
+            if (old.registration, old.activity_id) != (registration, activity_id) or old.terminated or old.abandoned:
+                continue
+            old.abandoned = True
+            if not old.initialized:
+                continue  # never started: nothing to abandon in the record
+            stored = [self.by_id[i] for i in old.statement_ids if i in self.by_id]
+            last = max((r.stored_at for r in stored), default=datetime.now(UTC))
+            launched = next((r.stored_at for r in self.records if r.by == "lms" and r.session_id == old.session_id),
+                            last)
+            seconds = max(0.0, (last - launched).total_seconds())
+            statement = self._session_statement(old, cmi5.ABANDONED, "abandoned")
+            statement["result"] = {"duration": f"PT{seconds:.2f}S"}
+            self._store_lms_statement(statement, old)
+
+    def _session_statement(self, s: Session, verb: str, display: str) -> dict[str, Any]:
         context = json.loads(json.dumps(s.context_template))
         context["registration"] = s.registration
         context["contextActivities"]["category"] = [{"objectType": "Activity", "id": cmi5.CMI5_CATEGORY}]
-        context["extensions"].update({cmi5.LAUNCHMODE: s.launch_mode, cmi5.LAUNCHURL: s.au_url,
-                                      cmi5.MOVEON: s.move_on})
-        if s.mastery_score is not None:
-            context["extensions"][cmi5.MASTERYSCORE] = s.mastery_score
-        if "launchParameters" in s.launch_data:
-            context["extensions"][cmi5.LAUNCHPARAMETERS] = s.launch_data["launchParameters"]
-        return {"id": str(uuid.uuid4()), "actor": s.actor,
-                "verb": {"id": cmi5.LAUNCHED, "display": {"en-US": "launched"}},
+        return {"id": str(uuid.uuid4()), "actor": s.actor, "verb": {"id": verb, "display": {"en-US": display}},
                 "object": {"objectType": "Activity", "id": s.activity_id}, "context": context,
                 "timestamp": iso(datetime.now(UTC))}
+
+    def _launched_statement(self, s: Session) -> dict[str, Any]:
+        statement = self._session_statement(s, cmi5.LAUNCHED, "launched")
+        extensions = statement["context"]["extensions"]
+        extensions.update({cmi5.LAUNCHMODE: s.launch_mode, cmi5.LAUNCHURL: s.au_url, cmi5.MOVEON: s.move_on})
+        if s.mastery_score is not None:
+            extensions[cmi5.MASTERYSCORE] = s.mastery_score
+        if "launchParameters" in s.launch_data:
+            extensions[cmi5.LAUNCHPARAMETERS] = s.launch_data["launchParameters"]
+        return statement
 
     def create_tincan_launch(self, activity_url: str, actor: dict[str, Any], activity_id: str,
                              registration: str | None = None) -> str:
@@ -315,13 +337,15 @@ class TestLRS:
         except ValueError:
             return doc.content
 
-    def assert_clean(self, require_terminated: bool = True) -> None:
-        """Raise AssertionError listing every violation (and, by default, every session not terminated)."""
+    def assert_clean(self, require_terminated: bool = True, allow_abandoned: bool = False) -> None:
+        """Raise AssertionError listing every violation and, by default, every session not terminated (a session
+        the LMS abandoned on a relaunch counts as not terminated unless allow_abandoned)."""
         with self.lock:
             problems = [str(v) for v in self.violations]
             if require_terminated:
                 problems += [f"9.3.8.0-1: session {s.session_id[:8]} ({s.au_url}) never sent terminated"
-                             for s in self.sessions if not s.terminated]
+                             + (" (abandoned by the LMS on relaunch)" if s.abandoned else "")
+                             for s in self.sessions if not s.terminated and not (allow_abandoned and s.abandoned)]
         assert not problems, "test LMS/LRS found problems:\n  " + "\n  ".join(problems)
 
     # ---------------------------------------------------------------- fault injection
@@ -381,12 +405,12 @@ class TestLRS:
             if target and target.statement["verb"]["id"] != cmi5.VOIDED:
                 target.voided = True
 
-    def _store_lms_statement(self, statement: dict[str, Any]) -> None:
+    def _store_lms_statement(self, statement: dict[str, Any], session: Session) -> None:
         for validator in self.validators:
             problems = validator.problems(statement)
             assert not problems, f"the test LMS made an invalid statement: {problems}"
-        self._forward([statement], None, "LMS launched statement")
-        self._store(statement, "lms", None)
+        self._forward([statement], None, f"LMS {statement['verb']['display']['en-US']} statement")
+        self._store(statement, "lms", session)
 
     def _forward(self, batch: list[dict[str, Any]], session: Session | None, request: str) -> None:
         if self.forward_to is None or not batch:
@@ -445,7 +469,7 @@ class TestLRS:
             raise HttpError(400, {"error": "invalid xAPI 1.0.3 statement(s); the whole batch was rejected",
                                   "invalid": invalid})
         # 2. Duplicates: the same id with the same content is a no-op, with different content a conflict.
-        new = []
+        new, resent = [], []
         for st in batch:
             old = self.by_id.get(st.get("id", ""))
             if old is None:
@@ -455,35 +479,10 @@ class TestLRS:
                              session=session, statement_id=st["id"], request=request,
                              text="xAPI-Communication §2.1.2: same id, different content -> 409 Conflict")
                 raise HttpError(409, {"error": f"statement {st['id']} already exists with different content"})
-        # 3. cmi5 rules for an AU session. An identical resend (skipped above) is fine even after terminated: a
-        #    client retrying a statement whose response was lost must not be punished (cmi5 §9.3.8 grace period).
-        if session is not None and session.terminated and new:
-            self.violate("9.3.0.0-5", "statement sent after terminated (the session's token has expired)",
-                         session=session, statement_id=new[0].get("id"), request=request)
-            raise HttpError(401, {"error": "the session has ended (terminated); its token is no longer valid"})
+            else:
+                resent.append((st, old))
         if session is not None:
-            found = []
-            reg_key = (session.registration, session.activity_id)
-            defined_before = list(session.defined_verbs)
-            reg_before = list(self.registration_verbs.get(reg_key, []))
-            initialized_before, terminated_before = session.initialized, session.terminated
-            try:
-                for st in new:
-                    for req_id, detail in Checker(session, self.registration_verbs.get(reg_key, [])).check(st):
-                        found.append(self.violate(req_id, detail, session=session, statement_id=st.get("id"),
-                                                  request=request))
-                    self._advance(session, st)
-            finally:  # only an accepted batch moves the session on
-                session.defined_verbs, session.initialized, session.terminated = (
-                    defined_before, initialized_before, terminated_before)
-                self.registration_verbs[reg_key] = reg_before
-            if found:
-                first = found[0]
-                raise HttpError(403, {"statusCode": 403, "error": "Forbidden",
-                                      "message": f"{first.req_id} - {first.text} ({first.detail})",
-                                      "violatedReqId": first.req_id,
-                                      "violations": [{"reqId": v.req_id, "text": v.text, "detail": v.detail,
-                                                      "statementId": v.statement_id} for v in found]})
+            self._check_session_batch(session, new, resent, request)
         for st in new:  # the LRS assigns missing ids (xAPI-Data §2.4.1) before the real LRS sees them
             st.setdefault("id", str(uuid.uuid4()))
         # 4. The real LRS must accept the batch too.
@@ -495,6 +494,55 @@ class TestLRS:
                 session.statement_ids.append(st["id"])
             self._store(st, cred.kind, session)
         return [st["id"] for st in batch]
+
+    def _check_session_batch(self, session: Session, new: list[dict[str, Any]],
+                             resent: list[tuple[dict[str, Any], Record]], request: str) -> None:
+        """The cmi5 rules for a batch sent with an AU session's token, applied per statement the way a strict
+        reference LMS applies them: each statement of a batch is judged against the session as it stood before
+        the batch (so `initialized` must be accepted alone before anything else, 9.3.0.0-4) as well as against
+        the statements before it in the batch (duplicates, ordering). An identical resend of a statement this
+        session already stored is an idempotent retry (a lost response) and is accepted, even after terminated;
+        one stored by another session, or carrying another session's context, is refused (10.2.1.0-6/-7).
+        Raises HttpError 403 naming the first requirement broken; nothing of a refused batch is kept."""
+        found: list[Violation] = []
+
+        def refuse(req_id: str, detail: str, statement_id: str | None) -> None:
+            found.append(self.violate(req_id, detail, session=session, statement_id=statement_id, request=request))
+
+        for st, old in resent:
+            if old.session_id != session.session_id or cmi5.session_of(st) != session.session_id:
+                refuse("10.2.1.0-6", f"statement {st.get('id')} of session {str(cmi5.session_of(st))[:8]} re-sent "
+                                     f"under session {session.session_id[:8]}: its context is not this session's "
+                                     "contextTemplate", st.get("id"))
+        if (session.terminated or session.abandoned) and new and not found:  # 8.1.2.0-2: the token has expired
+            req_id, what = ("9.3.6.0-2", "abandoned") if session.abandoned else ("9.3.0.0-5", "terminated")
+            self.violate(req_id, f"statement sent after the session was {what} (its token has expired)",
+                         session=session, statement_id=new[0].get("id"), request=request)
+            raise HttpError(401, {"error": f"the session has ended ({what}); its token is no longer valid"})
+        reg_key = (session.registration, session.activity_id)
+        defined_before = list(session.defined_verbs)
+        reg_before = list(self.registration_verbs.get(reg_key, []))
+        initialized_before, terminated_before = session.initialized, session.terminated
+        try:
+            for index, st in enumerate(new):
+                if index > 0 and not initialized_before:
+                    refuse("9.3.0.0-4", f"{cmi5.short_verb(st)} sent in the same batch as the session's first "
+                                        "statement: initialized must be accepted before any other statement",
+                           st.get("id"))
+                for req_id, detail in Checker(session, self.registration_verbs.get(reg_key, [])).check(st):
+                    refuse(req_id, detail, st.get("id"))
+                self._advance(session, st)
+        finally:  # only an accepted batch moves the session on
+            session.defined_verbs, session.initialized, session.terminated = (
+                defined_before, initialized_before, terminated_before)
+            self.registration_verbs[reg_key] = reg_before
+        if found:
+            first = found[0]
+            raise HttpError(403, {"statusCode": 403, "error": "Forbidden",
+                                  "message": f"{first.req_id} - {first.text} ({first.detail})",
+                                  "violatedReqId": first.req_id,
+                                  "violations": [{"reqId": v.req_id, "text": v.text, "detail": v.detail,
+                                                  "statementId": v.statement_id} for v in found]})
 
     def _advance(self, session: Session, st: dict[str, Any]) -> None:
         verb = (st.get("verb") or {}).get("id")
@@ -652,7 +700,7 @@ class _Handler(BaseHTTPRequestHandler):
             lrs.violate("8.1.2.0-5" if header == "" else "xAPI", detail, source="xapi", request=request,
                         text=None if header == "" else "xAPI-Communication §4: requests need valid credentials")
             raise HttpError(401, {"error": detail})
-        if cred.session is not None and cred.session.terminated and not (
+        if cred.session is not None and (cred.session.terminated or cred.session.abandoned) and not (
                 resource == "statements" and self.command in ("POST", "PUT")):  # statements: see post_statements
             lrs.violate("8.1.2.0-2", f"{request} after terminated: the session's token has expired",
                         session=cred.session, request=request)
@@ -700,7 +748,17 @@ class _Handler(BaseHTTPRequestHandler):
             return 204, None, headers
         if self.command in ("GET", "HEAD"):
             with lrs.lock:
-                return 200, self._query(query), headers
+                answer = self._query(query)  # checks the query (400, 404) the same way either way
+            # The real LRS, shared by every test of the run, answers the reads scoped to one test's data: a
+            # statement by id, or a registration's statements (what an AU reads at launch).
+            if lrs.forward_to is not None and {"statementId", "voidedStatementId", "registration"} & query.keys():
+                status, real = lrs.forward_to.query(query)
+                if status != 200:
+                    raise HttpError(status, {"error": f"the real LRS answered {status}", "lrs": real[:300]})
+                found = json.loads(real)
+                if not (isinstance(found, dict) and found.get("more")):  # its paging links point at itself
+                    answer = found
+            return 200, answer, headers
         raise HttpError(405, {"error": f"{self.command} is not allowed on statements"})
 
     def _query(self, q: dict[str, str]) -> Any:

@@ -208,9 +208,12 @@
     this.interactionCount = parseInt(this.call("GetValue", ["cmi.interactions._count"]), 10) || 0;
     if (this.v12) {
       var status = this.call("GetValue", ["cmi.core.lesson_status"]);
+      this.reached = { completed: /^(completed|passed|failed)$/.test(status), success: /^(passed|failed)$/.test(status) ? status : undefined };
       if (status === "not attempted" || status === "") this.set("cmi.core.lesson_status", "incomplete");
     } else {
       var completion = this.call("GetValue", ["cmi.completion_status"]);
+      var success = this.call("GetValue", ["cmi.success_status"]);
+      this.reached = { completed: completion === "completed", success: /^(passed|failed)$/.test(success) ? success : undefined };
       if (completion !== "completed") this.set("cmi.completion_status", "incomplete");
     }
     this.commit();
@@ -290,7 +293,12 @@
     else this.set(base + "success_status", status);
   };
 
+  // What the LMS already records is never taken back: a relaunch that starts from less (suspend data
+  // lost, a new attempt of the content) does not make a completed course incomplete or a pass a fail.
   ScormAdapter.prototype.outcome = function (result) {
+    var reached = this.reached || {};
+    if (reached.success === "passed" && result.success !== "passed") return;
+    result = { score: result.score, completed: result.completed || reached.completed, success: result.success || reached.success };
     if (this.v12) {
       if (result.score !== null) {
         this.set("cmi.core.score.min", "0");
@@ -310,6 +318,7 @@
       this.set("cmi.completion_status", result.completed ? "completed" : "incomplete");
       this.set("cmi.success_status", result.success || "unknown");
     }
+    this.reached = { completed: result.completed, success: result.success };
   };
 
   ScormAdapter.prototype.finish = function (sessionMs, done) {
@@ -367,6 +376,20 @@
   var CMI5 = "https://w3id.org/xapi/cmi5/context/";
   var RESUME_STATE = "https://w3id.org/coursebuild/xapi/state/resume";
   var PROGRESS_EXTENSION = "https://w3id.org/xapi/cmi5/result/extensions/progress";
+  var SESSION_EXTENSION = CMI5 + "extensions/sessionid";
+  var CMI5_CATEGORY = CMI5 + "categories/cmi5";
+
+  function sessionOf(statement) {
+    var extensions = statement.context && statement.context.extensions;
+    return extensions && extensions[SESSION_EXTENSION] || null;
+  }
+
+  function isCmi5Defined(statement) {
+    var categories = statement.context && statement.context.contextActivities && statement.context.contextActivities.category || [];
+    return categories.some(function (c) { return c.id === CMI5_CATEGORY; });
+  }
+
+  function warn(message) { if (window.console) console.warn("coursebuild: " + message); }
 
   function launchParameters() {
     var params = {};
@@ -410,10 +433,17 @@
     var key = hashString(this.endpoint + "|" + this.registration + "|" + JSON.stringify(this.actor) + "|" + this.activityId);
     this.queueKey = "coursebuild:statements:" + key;
     this.sentKey = "coursebuild:sent:" + key;
+    this.stateKey = "coursebuild:unsaved-state:" + key;
     this.queue = this.load(this.queueKey, []);
-    this.sent = this.load(this.sentKey, {});
+    // cmi5: what this registration already holds is read from the LRS at launch, never from this browser.
+    this.sent = mode === "cmi5" ? {} : this.load(this.sentKey, {});
+    this.confirmed = {};
     this.rejected = [];
+    this.dropped = [];
     this.created = [];
+    this.sessionId = null;
+    this.initializedAccepted = mode !== "cmi5";
+    this.terminatedQueued = false;
     this.inFlight = false;
     this.retryDelay = 0;
     this.stateDocument = null;
@@ -440,6 +470,9 @@
   };
   XapiAdapter.prototype.store = function (key, value) {
     try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* storage full or disabled */ }
+  };
+  XapiAdapter.prototype.forget = function (key) {
+    try { window.localStorage.removeItem(key); } catch (e) { /* disabled */ }
   };
 
   XapiAdapter.prototype.request = function (method, resource, query, body, options) {
@@ -505,22 +538,119 @@
         if (!launchData || !launchData.contextTemplate) throw new Error("cmi5 LMS.LaunchData is missing");
         self.launchData = launchData;
         if (typeof launchData.masteryScore === "number") self.masteryScore = Math.round(launchData.masteryScore * 100);
+        self.sessionId = (launchData.contextTemplate.extensions || {})[SESSION_EXTENSION] || null;
         return self.getJson("agents/profile", { profileId: "cmi5LearnerPreferences", agent: JSON.stringify(self.actor) });
       }).then(function (preferences) {
         self.preferences = preferences;
+        return self.settleEarlierSessions();
       });
     }
-    return ready.then(function () {
+    var rebased = [];
+    return ready.then(function (settled) {
+      rebased = settled || [];
       return self.getJson("activities/state", self.documentQuery(RESUME_STATE));
     }).then(function (saved) {
-      self.savedState = saved && saved.state ? saved.state : null;
+      self.restoreState(saved);
+      return self.isCmi5() ? self.readRegistrationOutcomes(saved) : null;
+    }).then(function () {
       self.learnerName = self.actor.name || "";
       var initializedKey = "coursebuild:initialized:" + self.queueKey + (self.params.fetch || "");
       var already = false;
       try { already = window.sessionStorage.getItem(initializedKey) === "1"; window.sessionStorage.setItem(initializedKey, "1"); } catch (e) { /* unavailable */ }
       if (!already) self.send(self.defined("initialized"));
+      rebased.forEach(function (st) { self.send(st); });
       return self.savedState;
     });
+  };
+
+  // The resume state the LRS holds, unless this browser has a newer one the LRS never confirmed (the
+  // learner's last answers before a connection dropped): that one wins and is sent again.
+  XapiAdapter.prototype.restoreState = function (saved) {
+    var unsaved = this.load(this.stateKey, null);
+    var savedAt = saved && typeof saved.savedAt === "number" ? saved.savedAt : 0;
+    if (unsaved && unsaved.state && unsaved.at > savedAt) {
+      this.savedState = unsaved.state;
+      this.pendingState = unsaved.state;
+      this.pendingAt = unsaved.at;
+    } else {
+      this.savedState = saved && saved.state ? saved.state : null;
+      this.stateDocument = this.savedState;
+      this.outcomesDocument = JSON.stringify(saved && saved.outcomes || {});
+      if (unsaved) this.forget(this.stateKey);
+    }
+    this.confirmed = saved && saved.outcomes || {};
+  };
+
+  // cmi5 §9.3: completed and passed at most once per registration, no failed after passed. The LRS says
+  // what the registration holds (sent from any device, in any session); the AU's own state document,
+  // which records outcomes only once the LRS has accepted them, is the fallback if statements can't be read.
+  XapiAdapter.prototype.readRegistrationOutcomes = function (saved) {
+    var self = this;
+    function has(verb) {
+      return self.getJson("statements", { registration: self.registration, agent: JSON.stringify(self.actor),
+        activity: self.activityId, verb: data.tracking.verbs[verb], limit: 1 }).then(function (result) {
+        return !!(result && result.statements && result.statements.length);
+      });
+    }
+    return Promise.all([has("completed"), has("passed")]).then(function (found) {
+      self.sent.completed = self.confirmed.completed = found[0];
+      self.sent.passed = self.confirmed.passed = found[1];
+    }, function (error) {
+      warn("could not read this registration's statements (" + error.message + "); using the saved state's record");
+      var outcomes = saved && saved.outcomes || {};
+      self.sent.completed = !!outcomes.completed;
+      self.sent.passed = !!outcomes.passed;
+    });
+  };
+
+  // Statements queued in an earlier session (their responses were lost, or the page closed first) may
+  // never go out under this session: its context differs (cmi5 §10.2.1). Each is looked up by id; one the
+  // LRS holds is done; a session-management statement it lacks belongs to its own session and is dropped
+  // (this session reports the outcome again); an answer or decision it lacks is carried into this session
+  // under a new id, marked with the one it replaces. One that can't be looked up waits for a later launch.
+  XapiAdapter.prototype.settleEarlierSessions = function () {
+    var self = this;
+    var earlier = this.queue.filter(function (st) { return sessionOf(st) !== self.sessionId; });
+    if (!earlier.length) return Promise.resolve([]);
+    return Promise.all(earlier.map(function (st) {
+      return self.request("GET", "statements", { statementId: st.id }).then(function (r) {
+        return r.status === 200 ? "stored" : r.status === 404 ? "missing" : "unknown";
+      }, function () { return "unknown"; });
+    })).then(function (verdicts) {
+      var settled = {}, rebased = [];
+      earlier.forEach(function (st, i) {
+        if (verdicts[i] === "unknown") return;
+        settled[st.id] = true;
+        if (verdicts[i] === "stored") return;
+        if (isCmi5Defined(st)) {
+          self.dropped.push({ id: st.id, reason: "cmi5 " + st.verb.display["en-US"] + " of an earlier session, never stored" });
+          warn("dropped " + st.verb.display["en-US"] + " statement " + st.id + " of an earlier session that the LRS never stored");
+        } else {
+          rebased.push(self.rebase(st));
+        }
+      });
+      self.queue = self.queue.filter(function (st) { return !settled[st.id]; });
+      self.store(self.queueKey, self.queue);
+      return rebased;
+    });
+  };
+
+  XapiAdapter.prototype.rebase = function (statement) {
+    var copy = JSON.parse(JSON.stringify(statement));
+    var template = this.launchData.contextTemplate;
+    var context = copy.context = copy.context || {};
+    context.extensions = context.extensions || {};
+    Object.keys(template.extensions || {}).forEach(function (k) { context.extensions[k] = template.extensions[k]; });
+    context.extensions[data.tracking.extensions.replaces] = statement.id;
+    var activities = context.contextActivities = context.contextActivities || {};
+    Object.keys(template.contextActivities || {}).forEach(function (k) {
+      var list = activities[k] = activities[k] || [];
+      template.contextActivities[k].forEach(function (a) {
+        if (!list.some(function (b) { return b.id === a.id; })) list.push(a);
+      });
+    });
+    copy.id = uuid();
+    return copy;
   };
 
   XapiAdapter.prototype.isCmi5 = function () { return this.mode === "cmi5"; };
@@ -574,6 +704,11 @@
   };
 
   XapiAdapter.prototype.send = function (statement) {
+    if (this.terminatedQueued) {
+      warn("not sent after terminated: " + statement.verb.display["en-US"]);
+      return;
+    }
+    if (statement.verb.id === data.tracking.verbs.terminated) this.terminatedQueued = true;
     this.created.push(statement.id);
     this.queue.push(statement);
     this.store(this.queueKey, this.queue);
@@ -591,22 +726,40 @@
     this.store(this.queueKey, this.queue);
   };
 
+  // What may go out now: only this session's statements (cmi5), and until the LMS has accepted
+  // initialized, that statement alone (cmi5 §9.3.0.0-4 read per statement, as strict LMSs do).
+  XapiAdapter.prototype.sendable = function (limit) {
+    var self = this;
+    var own = this.isCmi5() ? this.queue.filter(function (st) { return sessionOf(st) === self.sessionId; }) : this.queue;
+    return own.slice(0, this.initializedAccepted ? limit : 1);
+  };
+
+  XapiAdapter.prototype.accepted = function (batch) {
+    batch.forEach(function (st) {
+      if (st.verb.id === data.tracking.verbs.initialized) this.initializedAccepted = true;
+      if (st.verb.id === data.tracking.verbs.completed) this.confirmed.completed = true;
+      if (st.verb.id === data.tracking.verbs.passed) this.confirmed.passed = true;
+    }, this);
+  };
+
   // Batches go out in order; network errors and 5xx retry with backoff; a 4xx batch is split so one bad
   // statement is reported and dropped without taking the good ones with it.
   XapiAdapter.prototype.flush = function () {
     var self = this;
-    if (this.inFlight || !this.queue.length || !this.auth && this.mode === "cmi5") return Promise.resolve();
+    if (this.inFlight || !this.auth && this.mode === "cmi5") return Promise.resolve();
+    var batch = this.sendable(this.batchSize || 25);
+    if (!batch.length) return Promise.resolve();
     this.inFlight = true;
-    var batch = this.queue.slice(0, this.batchSize || 25);
     var ids = batch.map(function (st) { return st.id; });
     return this.request("POST", "statements", null, batch).then(function (response) {
       self.inFlight = false;
       if (response.ok || response.status === 409 && batch.length === 1) {
         if (!response.ok) self.reject(batch[0], response.status);
+        else self.accepted(batch);
         self.drop(ids);
         self.retryDelay = 0;
         self.batchSize = 25;
-        if (self.queue.length) self.scheduleFlush(0);
+        if (self.sendable(1).length) self.scheduleFlush(0);
       } else if (response.status >= 500 || response.status === 429) {
         self.retry();
       } else if (batch.length > 1) {
@@ -615,7 +768,7 @@
       } else {
         self.reject(batch[0], response.status);
         self.drop(ids);
-        if (self.queue.length) self.scheduleFlush(0);
+        if (self.sendable(1).length) self.scheduleFlush(0);
       }
     }, function () {
       self.inFlight = false;
@@ -633,15 +786,26 @@
     if (window.console) console.error("coursebuild: the LRS refused statement " + statement.id + " (HTTP " + status + ")");
   };
 
-  XapiAdapter.prototype.saveState = function (encoded) { this.pendingState = encoded; };
+  // Kept in this browser too until the LRS confirms it, so a dropped connection loses no answer.
+  XapiAdapter.prototype.saveState = function (encoded) {
+    if (encoded === this.pendingState) return;
+    this.pendingState = encoded;
+    this.pendingAt = Math.max(now(), (this.pendingAt || 0) + 1);
+    this.store(this.stateKey, { state: encoded, at: this.pendingAt });
+  };
 
   XapiAdapter.prototype.commit = function (keepalive) {
     var self = this;
-    if (this.pendingState && this.pendingState !== this.stateDocument) {
-      var body = { state: this.pendingState };
+    var outcomes = JSON.stringify(this.confirmed);
+    if (this.pendingState && (this.pendingState !== this.stateDocument || outcomes !== this.outcomesDocument)) {
+      var body = { state: this.pendingState, savedAt: this.pendingAt || now(), outcomes: JSON.parse(outcomes) };
       this.request("PUT", "activities/state", this.documentQuery(RESUME_STATE), body, { keepalive: keepalive }).then(function (r) {
-        if (r.ok) self.stateDocument = body.state;
-      }, function () { /* kept in pendingState; the next commit sends it */ });
+        if (!r.ok) return;
+        self.stateDocument = body.state;
+        self.outcomesDocument = outcomes;
+        var unsaved = self.load(self.stateKey, null);
+        if (unsaved && unsaved.at === body.savedAt) self.forget(self.stateKey);
+      }, function () { /* kept in pendingState and in this browser; the next commit sends it */ });
     }
     this.flush();
     return true;
@@ -704,7 +868,7 @@
 
   XapiAdapter.prototype.remember = function (verb) {
     this.sent[verb] = true;
-    this.store(this.sentKey, this.sent);
+    if (!this.isCmi5()) this.store(this.sentKey, this.sent);
   };
 
   // cmi5 §9.3: completed and passed once per registration, never failed after passed, and not both
@@ -763,7 +927,7 @@
         }, function () { /* stays queued */ });
       } catch (e) { /* over the keepalive budget: stays queued */ }
     }
-    this.queue.forEach(function (st) {
+    this.sendable(this.queue.length).forEach(function (st) {
       var length = JSON.stringify(st).length;
       if (full || size + length > budget) { full = true; return; }  // order matters: terminated goes last
       chunk.push(st);
