@@ -528,6 +528,64 @@ def test_retried_cmi5_statements_after_a_lost_response(lrs: TestLRS) -> None:
     lrs.assert_clean()
 
 
+def test_initialized_must_be_accepted_alone_before_anything_else(lrs: TestLRS) -> None:
+    """A strict reference LMS judges each statement of a batch against the session as it stood before the
+    batch: [initialized, progressed] is refused whole (9.3.0.0-4), initialized alone is accepted."""
+    au = launch(lrs)
+    au.start()
+    progressed = au.statement("http://adlnet.gov/expapi/verbs/progressed", defined=False)
+    response = au.send(au.initialized(), progressed)
+    assert response.status == 403 and response.json()["violatedReqId"] == "9.3.0.0-4"
+    assert "9.3.0.0-4" in response.json()["message"] and lrs.statements_of() == []
+    assert au.send(au.initialized()).status == 200
+    assert au.send(progressed, au.completed()).status == 200  # once initialized is in, batches are fine
+
+
+def test_another_sessions_statement_is_refused_even_when_already_stored(lrs: TestLRS) -> None:
+    """The previous session's last statements, re-sent under the next session's token (with their old
+    sessionid), are refused: 10.2.1.0-6. An identical resend under the session that stored it is a retry."""
+    first = started(lrs)
+    terminated = first.terminated()
+    assert first.send(terminated).status == 200
+    assert first.send(terminated).status == 200  # the same session retrying after a lost response
+    second = started(lrs, registration=first.registration)
+    response = second.send(terminated)
+    assert response.status == 403 and response.json()["violatedReqId"] == "10.2.1.0-6"
+    assert second.send(second.terminated()).status == 200
+
+
+def test_a_relaunch_abandons_the_open_session(lrs: TestLRS, real_lrs: Any) -> None:
+    """cmi5 §9.3.6: launching again while a session is open makes the LMS record "abandoned" for it (with a
+    duration) and refuse anything more in it."""
+    first = started(lrs)
+    second = launch(lrs, registration=first.registration)
+    old = lrs.sessions[0]
+    assert old.abandoned
+    [abandoned] = [s for s in lrs.statements if s["verb"]["id"] == cmi5.ABANDONED]
+    assert abandoned["context"]["extensions"][cmi5.SESSIONID] == old.session_id and abandoned["result"]["duration"]
+    assert real_lrs.get(abandoned["id"]) is not None  # forwarded to the real LRS like every statement
+    assert first.send(first.terminated()).status == 401 and "9.3.6.0-2" in lrs.violation_ids
+    second.start()
+    assert second.send(second.initialized()).status == 200
+    with pytest.raises(AssertionError, match="abandoned"):
+        lrs.assert_clean(require_terminated=True)
+
+
+def test_registration_reads_are_answered_by_the_real_lrs(lrs: TestLRS) -> None:
+    """What an AU reads at launch (its registration's completed/passed, a statement by id) comes from the real
+    LRS the test LMS forwards to, so the runtime's session rules are exercised against a real LRS."""
+    au = started(lrs)
+    completed = au.completed()
+    assert au.send(completed).status == 200
+    query = {"registration": au.registration, "agent": json.dumps(ACTOR), "activity": au.activity_id,
+             "verb": cmi5.COMPLETED, "limit": "1"}
+    found = au.xapi("GET", "statements", query).json()["statements"]
+    assert [s["id"] for s in found] == [completed["id"]]
+    assert "stored" in found[0] and found[0]["authority"] != lrs.statements[-1]["authority"]  # Learning Locker's
+    assert au.xapi("GET", "statements", {"statementId": completed["id"]}).status == 200
+    assert au.xapi("GET", "statements", {"statementId": str(uuid.uuid4())}).status == 404
+
+
 # ------------------------------------------------------------------------------------------------ TinCan launch
 def test_tincan_launch(lrs: TestLRS) -> None:
     actor = {"objectType": "Agent", "mbox": "mailto:learner@example.org", "name": "Learner"}

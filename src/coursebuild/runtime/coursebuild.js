@@ -735,11 +735,14 @@
   };
 
   XapiAdapter.prototype.accepted = function (batch) {
+    var before = JSON.stringify(this.confirmed);
     batch.forEach(function (st) {
       if (st.verb.id === data.tracking.verbs.initialized) this.initializedAccepted = true;
       if (st.verb.id === data.tracking.verbs.completed) this.confirmed.completed = true;
       if (st.verb.id === data.tracking.verbs.passed) this.confirmed.passed = true;
     }, this);
+    // Recorded now rather than at exit, where a state write could race the session's terminated.
+    if (JSON.stringify(this.confirmed) !== before && !this.terminatedQueued) this.commit();
   };
 
   // Batches go out in order; network errors and 5xx retry with backoff; a 4xx batch is split so one bad
@@ -794,18 +797,23 @@
     this.store(this.stateKey, { state: encoded, at: this.pendingAt });
   };
 
+  // A state write goes out once per change (one in flight counts as sent), so that at exit nothing is
+  // written that was already on its way: a write arriving after terminated would be refused (cmi5 §8.1.2).
   XapiAdapter.prototype.commit = function (keepalive) {
     var self = this;
     var outcomes = JSON.stringify(this.confirmed);
-    if (this.pendingState && (this.pendingState !== this.stateDocument || outcomes !== this.outcomesDocument)) {
+    var snapshot = this.pendingState + "|" + outcomes;
+    if (this.pendingState && snapshot !== this.sentDocument && (this.pendingState !== this.stateDocument || outcomes !== this.outcomesDocument)) {
       var body = { state: this.pendingState, savedAt: this.pendingAt || now(), outcomes: JSON.parse(outcomes) };
+      this.sentDocument = snapshot;
+      var failed = function () { if (self.sentDocument === snapshot) self.sentDocument = null; };
       this.request("PUT", "activities/state", this.documentQuery(RESUME_STATE), body, { keepalive: keepalive }).then(function (r) {
-        if (!r.ok) return;
+        if (!r.ok) return failed();
         self.stateDocument = body.state;
         self.outcomesDocument = outcomes;
         var unsaved = self.load(self.stateKey, null);
         if (unsaved && unsaved.at === body.savedAt) self.forget(self.stateKey);
-      }, function () { /* kept in pendingState and in this browser; the next commit sends it */ });
+      }, failed);  // kept in pendingState and in this browser; the next commit sends it
     }
     this.flush();
     return true;
