@@ -139,18 +139,6 @@ def all_answered(course: Course) -> None:
 
 
 @pytest.mark.parametrize("course_dir", COURSES, ids=IDS)
-def test_first_launch_to_pass(lrs, learner, course_dir):  # noqa: F811
-    course = learner.launch()
-    course.complete(passing=True)
-    learner.leave()
-    verbs = lrs.verbs_of()
-    assert verbs[0] == "initialized" and verbs[-1] == "terminated"
-    assert learner.outcome_verbs() == (["completed", "passed"] if has_assessment(course) else ["completed"])
-    assert lrs.satisfied(learner.registration)
-    assert_no_refusals(lrs, learner)
-
-
-@pytest.mark.parametrize("course_dir", COURSES, ids=IDS)
 def test_fail_then_relaunch_and_pass(lrs, learner, course_dir):  # noqa: F811
     course = learner.launch()
     if not has_assessment(course):  # no assessment: stop half-way, relaunch, finish
@@ -177,21 +165,27 @@ def test_fail_then_relaunch_and_pass(lrs, learner, course_dir):  # noqa: F811
     assert_no_refusals(lrs, learner)
 
 
-@pytest.mark.parametrize("device", ["same", "other"])
 @pytest.mark.parametrize("course_dir", COURSES, ids=IDS)
-def test_complete_then_relaunch(lrs, learner, course_dir, device):  # noqa: F811
-    """Relaunch after completing, in the same browser or with cleared storage (another device): the LRS, not
-    the browser, says completed and passed are already recorded, so neither is sent again (9.3.0.0-6/-7)."""
+def test_pass_then_relaunch_here_elsewhere_and_in_review(lrs, learner, course_dir):  # noqa: F811
+    """First launch to a pass; then relaunches in the same browser, with cleared storage (another device) and
+    in Review mode. The LRS, not the browser, says completed and passed are already recorded, so neither is
+    sent again (9.3.0.0-6/-7), and Review sends no outcome (10.2.2.0-3)."""
     course = learner.launch()
     course.complete(passing=True)
     learner.leave()
-    before = learner.outcome_verbs()
-    course = learner.launch(device=device)
-    assert course.current_page() == "page-results"  # resumed from the state document
-    course.open(course.data["pages"][0]["id"])
-    learner.leave()
-    assert learner.outcome_verbs() == before
-    assert lrs.verbs_of()[0] == "initialized" and lrs.verbs_of()[-1] == "terminated"
+    verbs = lrs.verbs_of()
+    assert verbs[0] == "initialized" and verbs[-1] == "terminated"
+    expected = ["completed", "passed"] if has_assessment(course) else ["completed"]
+    assert learner.outcome_verbs() == expected
+    assert lrs.satisfied(learner.registration)
+    for device, mode in (("same", "Normal"), ("other", "Normal"), ("same", "Review")):
+        course = learner.launch(device=device, mode=mode)
+        assert course.current_page() == "page-results", (device, mode)  # resumed from the state document
+        course.open(course.data["pages"][0]["id"])
+        course.open("results")
+        learner.leave()
+        assert learner.outcome_verbs() == expected, (device, mode)
+        assert lrs.verbs_of()[0] == "initialized" and lrs.verbs_of()[-1] == "terminated"
     assert lrs.satisfied(learner.registration)
     assert_no_refusals(lrs, learner)
 
@@ -216,10 +210,9 @@ def test_tab_closed_mid_attempt_then_relaunch(lrs, learner, course_dir):  # noqa
     assert_no_refusals(lrs, learner, allow_abandoned=True)
 
 
-@pytest.mark.parametrize("mode", ["Browse", "Review"])
 @pytest.mark.parametrize("course_dir", COURSES, ids=IDS)
-def test_browse_and_review_send_no_outcome(lrs, learner, course_dir, mode):  # noqa: F811
-    course = learner.launch(mode=mode)
+def test_browse_sends_no_outcome(lrs, learner, course_dir):  # noqa: F811
+    course = learner.launch(mode="Browse")
     course.complete(passing=True)
     learner.leave()
     assert learner.outcome_verbs() == []
@@ -266,3 +259,34 @@ def test_network_drop_during_exit(lrs, learner, course_dir):  # noqa: F811
     assert lrs.satisfied(learner.registration)
     assert lrs.sessions[0].abandoned
     assert_no_refusals(lrs, learner, allow_abandoned=True)
+
+
+@pytest.mark.parametrize("method", ["AnyWindow-frame", "OwnWindow-new-window", "OwnWindow-redirect"])
+def test_launch_methods_and_return_url(lrs, page, lms_server, cmi5_packages, method):  # noqa: F811
+    """cmi5 §8.1: the LMS may put an AnyWindow AU in a frame, and must give an OwnWindow AU a new window or
+    redirect its own; §10.2.6: on exit the AU sends the window or frame it is in to returnURL."""
+    au_url, move_on = cmi5_packages(COURSES[0])
+    url = lrs.create_launch(au_url, actor=LEARNER, move_on=move_on, return_url=lrs.return_url)
+    if method == "AnyWindow-frame":
+        player = lms_server.add_file("players", "player.html", f'<!doctype html><html lang="en"><title>LMS</title>'
+                                     f'<iframe id="au" title="course" src="{url}" width="1000" height="800"></iframe>')
+        page.goto(player)
+        au = page.locator("iframe#au").element_handle().content_frame()
+    elif method == "OwnWindow-new-window":
+        page.goto(lms_server.add_file("players", "lms.html", '<!doctype html><html lang="en"><title>LMS</title>'))
+        with page.expect_popup() as popup:
+            page.evaluate("url => window.open(url, 'au')", url)
+        au = popup.value
+    else:
+        page.goto(url)
+        au = page
+    course = Course(au)
+    wait_for(lambda: "initialized" in lrs.verbs_of(), message="initialized")
+    course.open(course.data["pages"][1]["id"])
+    au.click("[data-exit]")
+    au.wait_for_url(lrs.return_url + "*")
+    assert len(lrs.returned) == 1
+    if method == "AnyWindow-frame":
+        assert page.url == player  # only the frame went back; the LMS page stayed
+    wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
+    lrs.assert_clean()
