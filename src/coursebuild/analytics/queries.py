@@ -6,7 +6,9 @@ Tables (all prefixed `cb_`):
 - `cb_courses`, `cb_requirements`, `cb_taught`: reference data from the courses and the requirements
   catalogue, rewritten on every run;
 - `cb_sources`: for incremental reading, the latest `stored` time fetched from each LRS;
-- `cb_classified`: rebuilt on every report: each statement with its data-quality class and its course.
+- `cb_classified`: each statement with its data-quality class and its course, added to batch by batch
+  (rebuilt whole when the courses change);
+- `cb_meta`: what the store was last classified against (a fingerprint of the courses).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ LEVELS = ["awareness", "familiarity", "understanding", "capability", "proficienc
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS cb_statements (
-        batch UInt32, valid UInt8, id String, version String, actor String, verb String,
+        batch UInt32, seq UInt64, valid UInt8, id String, version String, actor String, verb String,
         object_id String, object_type String, object_def_type String, object_name String,
         ts Nullable(DateTime64(3, 'UTC')), stored Nullable(DateTime64(3, 'UTC')), stored_text String,
         registration String, revision String, grouping Array(String), categories Array(String),
@@ -28,6 +30,7 @@ SCHEMA = [
         success Int8, completion Int8, rating String, response String, score Nullable(Float64),
         duration_s Nullable(Float64), excerpt String
     ) ENGINE = MergeTree ORDER BY (batch, id)""",
+    "CREATE TABLE IF NOT EXISTS cb_meta (key String, value String, at DateTime64(6)) ENGINE = MergeTree ORDER BY key",
     "CREATE TABLE IF NOT EXISTS cb_incoming (line String) ENGINE = MergeTree ORDER BY tuple()",
     """CREATE TABLE IF NOT EXISTS cb_sources (source String, last_stored String, fetched UInt64, at DateTime)
        ENGINE = MergeTree ORDER BY (source, at)""",
@@ -65,19 +68,24 @@ _DURATION = (
 )
 
 COLUMNS = (
-    "batch, valid, id, version, actor, verb, object_id, object_type, object_def_type, object_name, ts, stored, "
+    "batch, seq, valid, id, version, actor, verb, object_id, object_type, object_def_type, object_name, ts, stored, "
     "stored_text, registration, revision, grouping, categories, requirements, level, organisation, success, "
     "completion, rating, response, score, duration_s, excerpt"
 )
 
 
-def parse_insert(source: str, batch: int, column: str = "line") -> str:
+# Small blocks keep peak memory flat however large the input: statements are ~2 kB each.
+INGEST_SETTINGS = ("max_block_size = 8192, min_insert_block_size_rows = 65536, "
+                   "min_insert_block_size_bytes = 33554432, max_insert_threads = 1, storage_file_read_method = 'pread'")
+
+
+def parse_insert(source: str, batch: int, column: str = "line", where: str = "") -> str:
     """INSERT INTO cb_statements the statements in `source` (a table or table function with a String column)."""
     level_key = EXTENSIONS["taxonomy-level"].replace("'", "\\'")
     rating_key = EXTENSIONS["rating"].replace("'", "\\'")
     return f"""INSERT INTO cb_statements ({COLUMNS})
 SELECT
-    {int(batch)} AS batch, valid, t.id, t.version,
+    {int(batch)} AS batch, rowNumberInAllBlocks() AS seq, valid, t.id, t.version,
     multiIf(t.actor.account.name != '', concat('account:', t.actor.account.homePage, '|', t.actor.account.name),
             t.actor.mbox != '', concat('mbox:', t.actor.mbox),
             t.actor.mbox_sha1sum != '', concat('sha1:', t.actor.mbox_sha1sum),
@@ -98,47 +106,65 @@ SELECT
     t.result.extensions['{rating_key}'], t.result.response, t.result.score.scaled,
     {_DURATION},
     if(valid AND t.id != '', '', substring({column}, 1, 300))
-FROM (SELECT {column}, isValidJSON({column}) AS valid, JSONExtract({column}, '{_TUPLE}') AS t FROM {source})"""
+FROM (SELECT {column}, isValidJSON({column}) AS valid, JSONExtract({column}, '{_TUPLE}') AS t FROM {source})
+{where}
+SETTINGS {INGEST_SETTINGS}"""
 
 
 def _known_iris() -> str:
     return "(SELECT groupArray(iri) FROM cb_courses)"
 
 
-# Each statement's class, first match wins. `ok` statements are the only ones in the figures.
-CLASSIFY = [
-    "DROP TABLE IF EXISTS cb_classified",
-    f"""CREATE TABLE cb_classified ENGINE = MergeTree ORDER BY (course_iri, actor) AS
-WITH
-    {_known_iris()} AS known,
-    (SELECT groupUniqArray(object_id) FROM cb_statements
-       WHERE valid AND verb = '{VOIDED_VERB}' AND object_type = 'StatementRef') AS voided_ids
+VOIDED_IDS = f"(SELECT object_id FROM cb_classified WHERE quality = 'voiding' AND object_type = 'StatementRef')"
+
+
+def classify(from_batch: int) -> list[str]:
+    """Classify the statements of batches >= from_batch into cb_classified (earlier batches are kept).
+
+    Classes, first match wins: malformed, other-version, duplicate (a later copy of an id already
+    received, in this batch or an earlier one), voiding, unknown-activity, untagged, ok. `voided` is
+    decided when reading (an ok statement whose id a voiding statement names), so a voiding statement
+    that arrives later still removes a statement classified earlier."""
+    return [
+        f"""CREATE TABLE IF NOT EXISTS cb_classified ENGINE = MergeTree ORDER BY tuple() AS
+            SELECT *, '' AS course_iri, '' AS course, '' AS quality FROM cb_statements WHERE 0""",
+        f"""INSERT INTO cb_classified
+SELECT * EXCEPT (later_copy) FROM (
+WITH {_known_iris()} AS known, (SELECT groupArray(course) FROM cb_courses) AS known_ids
 SELECT s.*,
     coalesce(nullIf(arrayFirst(g -> has(known, g), s.grouping), ''),
              nullIf(arrayFirst(i -> startsWith(s.object_id, i), known), ''), '') AS course_iri,
-    row_number() OVER (PARTITION BY s.id ORDER BY s.batch, s.stored_text) AS copy,
+    if(course_iri = '', '', known_ids[indexOf(known, course_iri)]) AS course,
+    d.first != (0, 0) AND d.first != (s.batch, s.seq) AS later_copy,
     multiIf(
         NOT s.valid OR NOT match(s.id, '^[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}$')
             OR s.actor = '' OR s.verb = '' OR s.object_id = '' OR isNull(s.ts), 'malformed',
         s.version != '' AND NOT startsWith(s.version, '1.0'), 'other-version',
-        copy > 1, 'duplicate',
+        later_copy, 'duplicate',
         s.verb = '{VOIDED_VERB}', 'voiding',
-        has(voided_ids, s.id), 'voided',
         course_iri = '', 'unknown-activity',
         s.verb IN ('{VERBS["answered"]}', '{VERBS["responded"]}', '{VERBS["experienced"]}')
             AND (NOT has(s.categories, '{PROFILE_VERSION}')
                  OR (s.level = '' AND s.object_def_type != '{ACTIVITY_TYPES["self-assessment"]}')), 'untagged',
         'ok') AS quality
-FROM cb_statements AS s""",
-]
+FROM cb_statements AS s
+LEFT JOIN (
+    SELECT id, min((batch, seq)) AS first FROM cb_statements
+    WHERE id IN (SELECT id FROM cb_statements WHERE batch >= {int(from_batch)})
+    GROUP BY id HAVING count() > 1
+) AS d ON d.id = s.id
+WHERE s.batch >= {int(from_batch)})
+SETTINGS max_block_size = 16384, min_insert_block_size_rows = 65536, min_insert_block_size_bytes = 33554432,
+         max_insert_threads = 1""",
+    ]
 
 
 def filtered(courses: list[str], revision: str | None, since: str | None, until: str | None,
              organisation: str | None) -> str:
     """The `ok` statements, with course id, inside the filters: a subquery every figure reads from."""
-    conditions = ["c.quality = 'ok'"]
+    conditions = ["c.quality = 'ok'", f"c.id NOT IN {VOIDED_IDS}"]
     if courses:
-        conditions.append("k.course IN (" + ", ".join(quote(c) for c in courses) + ")")
+        conditions.append("c.course IN (" + ", ".join(quote(c) for c in courses) + ")")
     if revision:
         conditions.append(f"c.revision = {quote(revision)}")
     if since:
@@ -147,8 +173,7 @@ def filtered(courses: list[str], revision: str | None, since: str | None, until:
         conditions.append(f"c.ts < parseDateTime64BestEffort({quote(until)}, 3, 'UTC')")
     if organisation:
         conditions.append(f"c.organisation = {quote(organisation)}")
-    return ("(SELECT c.*, k.course AS course, k.pathway AS pathway, k.archetypes AS archetypes "
-            "FROM cb_classified AS c INNER JOIN cb_courses AS k ON k.iri = c.course_iri WHERE "
+    return ("(SELECT * FROM cb_classified AS c WHERE "
             + " AND ".join(conditions) + ")")
 
 
@@ -192,50 +217,58 @@ FROM (
 ORDER BY r.tab, toUInt32OrZero(splitByChar('.', r.requirement)[2])"""
 
 
-def rollup(source: str, by: str) -> str:
-    """Learner-requirement pairs that reached the required level, grouped by course, layer, archetype or
-    organisation. `share` = pairs reached / pairs with any evidence."""
-    group = {
-        "course": "course",
-        "layer": "r.pathway",
-        "archetype": "if(r.archetype = '', 'all staff', r.archetype)",
-        "organisation": "if(organisation = '', '(none given)', organisation)",
-    }[by]
+ROLLUPS = {
+    "course": "course",
+    "layer": "r.pathway",
+    "archetype": "if(r.archetype = '', 'all staff', r.archetype)",
+    "organisation": "if(organisation = '', '(none given)', organisation)",
+}
+
+
+def rollups(source: str) -> str:
+    """Learner-requirement pairs that reached the required level, grouped by course, layer, archetype and
+    organisation in one pass (GROUPING SETS). `percent_reached` = pairs reached / pairs with evidence."""
+    keys = ", ".join(f"{expression} AS g_{name}" for name, expression in ROLLUPS.items())
+    sets = ", ".join(f"(g_{name})" for name in ROLLUPS)
+    which = "multiIf(" + ", ".join(f"grouping(g_{name}) = 0, '{name}'" for name in list(ROLLUPS)[:-1]) + f", '{list(ROLLUPS)[-1]}')"
     return f"""
-SELECT {group} AS `{by}`, uniqExact(actor) AS learners, uniqExact(requirement) AS requirements_evidenced,
+SELECT {which} AS by, {", ".join(f"g_{name}" for name in ROLLUPS)},
+       uniqExact(actor) AS learners, uniqExact(requirement) AS requirements_evidenced,
        uniqExact((actor, requirement)) AS pairs_evidenced,
-       uniqExactIf((actor, requirement), success = 1 AND {_LEVEL_RANK.format('level')} >= r.level_rank) AS pairs_reached,
+       uniqExactIf((actor, requirement), reached) AS pairs_reached,
        round(100 * pairs_reached / pairs_evidenced, 1) AS percent_reached
-FROM {source} AS f ARRAY JOIN requirements AS requirement
-INNER JOIN cb_requirements AS r ON r.requirement = requirement
-WHERE verb IN {EVIDENCE_VERBS} AND level != ''
-GROUP BY `{by}` ORDER BY `{by}`"""
+FROM (SELECT {keys}, actor, requirement,
+             success = 1 AND {_LEVEL_RANK.format('level')} >= r.level_rank AS reached
+      FROM {source} AS f ARRAY JOIN requirements AS requirement
+      INNER JOIN cb_requirements AS r ON r.requirement = requirement
+      WHERE verb IN {EVIDENCE_VERBS} AND level != '')
+GROUP BY GROUPING SETS ({sets})
+ORDER BY by, g_course, g_layer, g_archetype, g_organisation"""
 
 
 def courses(source: str) -> str:
-    """Per course: learners, completions, pass rate, score and time spent."""
+    """Per course: learners, completions, pass rate, score and time spent. One pass: first per learner and
+    course, then per course. A learner who failed and later passed counts as passed only."""
+    outcome = f"('{VERBS['passed']}', '{VERBS['failed']}')"
     return f"""
-SELECT k.course AS course, k.title AS title,
-       s.learners AS learners, s.completed AS completed, s.passed AS passed, s.failed_only AS failed,
-       if(s.passed + s.failed_only = 0, NULL, round(100 * s.passed / (s.passed + s.failed_only), 1)) AS pass_rate,
-       s.mean_score AS mean_score_percent, s.median_minutes AS median_minutes, s.mean_minutes AS mean_minutes
+SELECT k.course AS course, k.title AS title, s.learners AS learners, s.completed AS completed, s.passed AS passed,
+       s.failed AS failed,
+       if(s.passed + s.failed = 0, NULL, round(100 * s.passed / (s.passed + s.failed), 1)) AS pass_rate,
+       s.mean_score_percent AS mean_score_percent, s.median_minutes AS median_minutes, s.mean_minutes AS mean_minutes
 FROM (
-    SELECT course, uniqExact(actor) AS learners,
-           uniqExactIf(actor, verb = '{VERBS['completed']}') AS completed,
-           uniqExactIf(actor, verb = '{VERBS['passed']}') AS passed,
-           uniqExactIf(actor, verb = '{VERBS['failed']}') - uniqExactIf(actor, verb = '{VERBS['failed']}' AND has(passers, actor)) AS failed_only,
-           round(100 * avgIf(score, verb IN ('{VERBS['passed']}', '{VERBS['failed']}') AND isNotNull(score)), 1) AS mean_score,
-           any(tm.median_minutes) AS median_minutes, any(tm.mean_minutes) AS mean_minutes
-    FROM {source} AS f
-    LEFT JOIN (
-        SELECT course AS tcourse, round(median(m), 1) AS median_minutes, round(avg(m), 1) AS mean_minutes
-        FROM (SELECT course, actor, sum(duration_s) / 60 AS m FROM {source}
-              WHERE verb = '{VERBS['terminated']}' AND isNotNull(duration_s) GROUP BY course, actor)
-        GROUP BY course
-    ) AS tm ON tm.tcourse = f.course
-    LEFT JOIN (SELECT course AS pcourse, groupUniqArray(actor) AS passers FROM {source}
-               WHERE verb = '{VERBS['passed']}' GROUP BY course) AS p ON p.pcourse = f.course
-    GROUP BY course
+    SELECT course, count() AS learners, countIf(c) AS completed, countIf(p) AS passed, countIf(f AND NOT p) AS failed,
+           if(sum(sn) = 0, NULL, round(100 * sum(ss) / sum(sn), 1)) AS mean_score_percent,
+           round(medianIf(minutes, tn > 0), 1) AS median_minutes, round(avgIf(minutes, tn > 0), 1) AS mean_minutes
+    FROM (
+        SELECT course, actor,
+               max(verb = '{VERBS['completed']}') AS c, max(verb = '{VERBS['passed']}') AS p,
+               max(verb = '{VERBS['failed']}') AS f,
+               sumIf(assumeNotNull(score), verb IN {outcome} AND isNotNull(score)) AS ss,
+               countIf(verb IN {outcome} AND isNotNull(score)) AS sn,
+               sumIf(assumeNotNull(duration_s), verb = '{VERBS['terminated']}' AND isNotNull(duration_s)) / 60 AS minutes,
+               countIf(verb = '{VERBS['terminated']}' AND isNotNull(duration_s)) AS tn
+        FROM {source} GROUP BY course, actor
+    ) GROUP BY course
 ) AS s INNER JOIN cb_courses AS k ON k.course = s.course
 ORDER BY course"""
 
@@ -277,12 +310,14 @@ GROUP BY t.requirement, r.level, r.statement, r.tab
 ORDER BY r.tab, toUInt32OrZero(splitByChar('.', t.requirement)[2])"""
 
 
-QUALITY_COUNTS = """
-SELECT quality, count() AS statements FROM cb_classified GROUP BY quality ORDER BY quality"""
+_QUALITY = f"if(quality = 'ok' AND id IN {VOIDED_IDS}, 'voided', quality)"
 
-QUALITY_LIST = """
-SELECT quality, id, verb, object_id, excerpt FROM cb_classified
-WHERE quality NOT IN ('ok', 'voiding') ORDER BY quality, id LIMIT 1 BY quality, id LIMIT {limit}"""
+QUALITY_COUNTS = f"""
+SELECT {_QUALITY} AS class, count() AS statements FROM cb_classified GROUP BY class ORDER BY class"""
+
+QUALITY_LIST = f"""
+SELECT {_QUALITY} AS class, id, verb, object_id, excerpt FROM cb_classified
+WHERE class NOT IN ('ok', 'voiding') ORDER BY class, id LIMIT 1 BY class, id LIMIT {{limit}}"""
 
 TOTALS = """
 SELECT count() AS statements, uniqExact(actor) AS learners, min(ts) AS first, max(ts) AS last FROM {source}"""

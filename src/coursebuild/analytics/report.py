@@ -59,6 +59,49 @@ class Result:
 # ------------------------------------------------------------------ reference data
 
 
+def fingerprint(course_dirs: list[Path]) -> str:
+    """A hash of every file of the courses and of the requirements catalogue: when it is unchanged, the
+    reference tables and the classification of earlier statements still hold."""
+    import hashlib
+
+    from coursebuild.catalogue import find_catalogue
+
+    digest = hashlib.sha256()
+    files: list[Path] = []
+    for folder in sorted(Path(d).resolve() for d in course_dirs):
+        files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+        catalogue = find_catalogue(folder)
+        if catalogue is not None:
+            files.append(catalogue.resolve())
+    for path in files:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _meta(store: Store, key: str) -> str | None:
+    rows = store.rows(f"SELECT value FROM cb_meta WHERE key = {queries.quote(key)} ORDER BY at DESC LIMIT 1")
+    return rows[0]["value"] if rows else None
+
+
+def _set_meta(store: Store, key: str, value: str) -> None:
+    store.insert_rows("cb_meta", [{"key": key, "value": value,
+                                    "at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")}])
+
+
+def prepare(store: Store, course_dirs: list[Path]) -> list[str]:
+    """Reference tables up to date and every statement classified; returns the known course ids."""
+    print_ = fingerprint(course_dirs)
+    if _meta(store, "reference") != print_ or not store.rows("EXISTS TABLE cb_courses")[0].get("result"):
+        load_reference(store, course_dirs)
+        store.execute("DROP TABLE IF EXISTS cb_classified")
+        _set_meta(store, "reference", print_)
+    classified = store.rows("SELECT max(batch) AS b FROM cb_classified") if store.rows(
+        "EXISTS TABLE cb_classified")[0].get("result") else [{"b": 0}]
+    for sql in queries.classify(int(classified[0]["b"] or 0) + 1):
+        store.execute(sql)
+    return [r["course"] for r in store.rows("SELECT course FROM cb_courses ORDER BY course")]
+
+
 def load_reference(store: Store, course_dirs: list[Path]) -> dict[str, Any]:
     """The courses, the requirements catalogue and what each course teaches, as small tables."""
     from coursebuild.build import compile_course
@@ -144,12 +187,10 @@ def run(options: Options) -> Result:
             ingested.append(sources.ingest_clickhouse_table(store, options.clickhouse_table, options.clickhouse_column))
         timings["ingest"] = time.perf_counter() - started
         mark = time.perf_counter()
-        reference = load_reference(store, options.course_dirs)
-        timings["courses"] = time.perf_counter() - mark
+        known = prepare(store, options.course_dirs)
+        timings["classify"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        for sql in queries.CLASSIFY:
-            store.execute(sql)
-        check_filters(store, options, [c["course"] for c in reference["courses"]])
+        check_filters(store, options, known)
         tables = figures(store, options)
         timings["figures"] = time.perf_counter() - mark
     mark = time.perf_counter()
@@ -173,10 +214,11 @@ def figures(store: Store, options: Options) -> dict[str, Table]:
     add("requirements", "Attainment per requirement", queries.requirement_summary(source),
         "Learners with tagged evidence for the requirement, and those who reached the level the report asks for.")
     add("attainment", "Learners reaching each taxonomy level, per requirement", queries.attainment(source))
-    add("by_course", "Requirements reached, by course", queries.rollup(source, "course"))
-    add("by_layer", "Requirements reached, by layer", queries.rollup(source, "layer"))
-    add("by_archetype", "Requirements reached, by archetype", queries.rollup(source, "archetype"))
-    add("by_organisation", "Requirements reached, by organisation", queries.rollup(source, "organisation"))
+    rolled = store.rows(queries.rollups(source))
+    measures = ["learners", "requirements_evidenced", "pairs_evidenced", "pairs_reached", "percent_reached"]
+    for by, title in [("course", "course"), ("layer", "layer"), ("archetype", "archetype"), ("organisation", "organisation")]:
+        rows = [{by: r[f"g_{by}"], **{m: r[m] for m in measures}} for r in rolled if r["by"] == by]
+        tables[f"by_{by}"] = Table(f"by_{by}", f"Requirements reached, by {title}", [by, *measures], rows)
     add("courses", "Completion, pass rate, score and time per course", queries.courses(source))
     add("scores", "Score distribution", queries.scores(source))
     add("wrong_answers", "Questions and decisions most often got wrong", queries.wrong_answers(source))
@@ -184,7 +226,7 @@ def figures(store: Store, options: Options) -> dict[str, Table]:
     add("quality", "Data quality: statements by class", queries.QUALITY_COUNTS)
     add("quality_list", "Data quality: the statements left out", queries.QUALITY_LIST.format(limit=200))
     for row in tables["quality"].rows:
-        row["meaning"] = quality.explain(row["quality"])
+        row["meaning"] = quality.explain(row["class"])
     tables["quality"].columns.append("meaning")
     return tables
 

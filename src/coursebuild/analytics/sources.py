@@ -65,8 +65,8 @@ def ingest_file(store: Store, path: Path) -> IngestResult:
         _insert_lines(store, (json.dumps(s, ensure_ascii=False) for s in statements), batch)
     elif store.can_read_files:
         # ClickHouse reads and parses the file itself: the fast path for large exports.
-        store.execute(queries.parse_insert(f"file({queries.quote(str(path.resolve()))}, 'LineAsString')", batch)
-                      + " WHERE line != ''")
+        store.execute(queries.parse_insert(f"file({queries.quote(str(path.resolve()))}, 'LineAsString')", batch,
+                                            where="WHERE line != ''"))
     else:
         with path.open("r", encoding="utf-8", errors="replace") as handle:
             _insert_lines(store, (line.rstrip("\n") for line in handle if line.strip()), batch)
@@ -252,8 +252,8 @@ def ingest_lrs(store: Store, reader: LrsReader, since: str | None = None, until:
                     fetched += 1
         if fetched:
             if store.can_read_files:
-                store.execute(queries.parse_insert(f"file({queries.quote(str(spool))}, 'LineAsString')", batch)
-                              + " WHERE line != ''")
+                store.execute(queries.parse_insert(f"file({queries.quote(str(spool))}, 'LineAsString')", batch,
+                                                    where="WHERE line != ''"))
             else:
                 with spool.open("r", encoding="utf-8") as handle:
                     _insert_lines(store, (line.rstrip("\n") for line in handle), batch)
