@@ -132,8 +132,8 @@ def classify(from_batch: int) -> list[str]:
 SELECT * EXCEPT (later_copy) FROM (
 WITH {_known_iris()} AS known, (SELECT groupArray(course) FROM cb_courses) AS known_ids
 SELECT s.*,
-    coalesce(nullIf(arrayFirst(g -> has(known, g), s.grouping), ''),
-             nullIf(arrayFirst(i -> startsWith(s.object_id, i), known), ''), '') AS course_iri,
+    arrayFirst(i -> arrayExists(g -> g = i OR startsWith(g, concat(i, '/')), s.grouping)
+                    OR s.object_id = i OR startsWith(s.object_id, concat(i, '/')), known) AS course_iri,
     if(course_iri = '', '', known_ids[indexOf(known, course_iri)]) AS course,
     d.first != (0, 0) AND d.first != (s.batch, s.seq) AS later_copy,
     multiIf(
