@@ -63,6 +63,9 @@ EXTENSIONS = {
     "taxonomy-level": f"{VOCABULARY}/extension/taxonomy-level",
     "rating": f"{VOCABULARY}/extension/rating",
     "path": f"{VOCABULARY}/extension/path",
+    # Set by the LMS, not the course: put in the cmi5 contextTemplate (or a TinCan launch's context), it is
+    # copied into every statement, so reports can group learners by organisation or cohort.
+    "organisation": f"{VOCABULARY}/extension/organisation",
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from coursebuild.tracking import ACTIVITY_TYPES, EXTENSIONS, PROFILE_VERSION, VERBS, VOCABULARY
 
-ORGANISATION_EXTENSION = f"{VOCABULARY}/extension/organisation"
+ORGANISATION_EXTENSION = EXTENSIONS["organisation"]
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 REQUIREMENT_PREFIX = f"{VOCABULARY}/requirement/"
 LEVELS = ["awareness", "familiarity", "understanding", "capability", "proficiency"]
