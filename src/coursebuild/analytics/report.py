@@ -290,7 +290,8 @@ def render_html(options: Options, tables: dict[str, Table], document: dict[str, 
         requirement_rows = [{"requirement": r["requirement"], "learners": r["learners_reached_required"]}
                             for r in tables["requirements"].rows][:40]
         svg["requirements"] = charts.bar(requirement_rows, "requirement", "learners",
-                                         "Learners who reached the level asked for, per requirement",
+                                         "Learners who reached the level asked for, per requirement"
+                                         + (" (the first 40; all are in the table)" if len(tables["requirements"].rows) > 40 else ""),
                                          "learners", "requirement")
         course_rows = [{"course": r["course"], "percent": round(100 * r["completed"] / r["learners"], 1) if r["learners"] else 0}
                        for r in tables["courses"].rows]
