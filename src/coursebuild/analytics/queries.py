@@ -115,7 +115,7 @@ def _known_iris() -> str:
     return "(SELECT groupArray(iri) FROM cb_courses)"
 
 
-VOIDED_IDS = f"(SELECT object_id FROM cb_classified WHERE quality = 'voiding' AND object_type = 'StatementRef')"
+VOIDED_IDS = "(SELECT object_id FROM cb_classified WHERE quality = 'voiding' AND object_type = 'StatementRef')"
 
 
 def classify(from_batch: int) -> list[str]:
@@ -126,7 +126,7 @@ def classify(from_batch: int) -> list[str]:
     decided when reading (an ok statement whose id a voiding statement names), so a voiding statement
     that arrives later still removes a statement classified earlier."""
     return [
-        f"""CREATE TABLE IF NOT EXISTS cb_classified ENGINE = MergeTree ORDER BY tuple() AS
+        """CREATE TABLE IF NOT EXISTS cb_classified ENGINE = MergeTree ORDER BY tuple() AS
             SELECT *, '' AS course_iri, '' AS course, '' AS quality FROM cb_statements WHERE 0""",
         f"""INSERT INTO cb_classified
 SELECT * EXCEPT (later_copy) FROM (
