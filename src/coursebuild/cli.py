@@ -251,6 +251,47 @@ def preview(course_dir: Path | None, fmt: str, port: int, no_browser: bool) -> N
         server.shutdown()
 
 
+@main.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lrs", metavar="URL", help="An xAPI endpoint to read statements from (credentials: COURSEBUILD_LRS_USERNAME "
+              "and COURSEBUILD_LRS_PASSWORD, or --netrc).")
+@click.option("--netrc", "netrc_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A netrc-style file with the LRS's login and password.")
+@click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A JSON or JSON-lines export of statements (repeatable).")
+@click.option("--clickhouse-table", metavar="TABLE", help="Read statements in place from this ClickHouse table "
+              "(for example Ralph's xapi_events_all).")
+@click.option("--clickhouse-column", metavar="COLUMN", default="event", show_default=True,
+              help="The column of --clickhouse-table that holds each statement's JSON.")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".coursebuild-analytics"),
+              show_default=True, help="The chDB folder that keeps statements between runs.")
+@click.option("--clickhouse", "clickhouse_url", metavar="URL", help="Use this ClickHouse server or cluster instead of chDB "
+              "(credentials: COURSEBUILD_CLICKHOUSE_USERNAME and COURSEBUILD_CLICKHOUSE_PASSWORD).")
+@click.option("--courses", "course_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Course folders the statements come from (default: every course under ./courses).")
+@click.option("--course", "course_filter", multiple=True, help="Only this course id (repeatable).")
+@click.option("--version", "revision", help="Only statements whose context.revision is this course version.")
+@click.option("--since", help="Only statements from this date or time (ISO 8601).")
+@click.option("--until", help="Only statements before this date or time (ISO 8601).")
+@click.option("--organisation", help="Only statements from this organisation.")
+@click.option("--full", is_flag=True, help="Fetch everything from the LRS again, not only what is new.")
+def report(out: Path, lrs: str | None, netrc_file: Path | None, files: tuple[Path, ...], clickhouse_table: str | None,
+           clickhouse_column: str, store_dir: Path, clickhouse_url: str | None, course_dirs: tuple[Path, ...],
+           course_filter: tuple[str, ...], revision: str | None, since: str | None, until: str | None,
+           organisation: str | None, full: bool) -> None:
+    """Read xAPI statements and write an analytics report (HTML, CSV, JSON) into OUT."""
+    from coursebuild.analytics.report import Options, run
+
+    options = Options(out=out, course_dirs=_course_dirs(course_dirs), store_dir=store_dir, clickhouse_url=clickhouse_url,
+                      lrs=lrs, netrc=netrc_file, files=list(files), clickhouse_table=clickhouse_table,
+                      clickhouse_column=clickhouse_column, courses=list(course_filter), revision=revision, since=since,
+                      until=until, organisation=organisation, full=full)
+    result = run(options)
+    for ingested in result.ingested:
+        click.echo(f"read {ingested.statements} statements from {ingested.source} in {ingested.seconds:.1f} s")
+    click.echo(f"wrote {out / 'report.html'} (and CSV/JSON in {out / 'data'}) in {result.timings['total']:.1f} s")
+
+
 from coursebuild.inspect_cli import inspect_command  # noqa: E402  (self-contained commands, registered last)
 from coursebuild.product_cli import new_group, update_group  # noqa: E402
 

@@ -77,6 +77,13 @@ def concepts() -> list[dict[str, Any]]:
             inlineSchema=_schema({"type": "string", "enum": [level.value for level in Level]}),
         ),
         _concept(
+            EXTENSIONS["organisation"], "ContextExtension", "organisation",
+            "The organisation or cohort the learner belongs to (for example an NHS trust's ODS code and name, or a "
+            "cohort name), as set by the LMS in the cmi5 contextTemplate, which the course copies into every "
+            "statement. coursebuild report groups learners by it; statements without it are grouped by nothing.",
+            inlineSchema=_schema({"type": "string", "minLength": 1}),
+        ),
+        _concept(
             EXTENSIONS["rating"], "ResultExtension", "decision rating",
             "How a scenario decision was rated by the course authors: best, acceptable or unsafe.",
             recommendedVerbs=[VERBS["responded"]],

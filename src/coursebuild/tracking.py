@@ -64,6 +64,9 @@ EXTENSIONS = {
     "rating": f"{VOCABULARY}/extension/rating",
     "path": f"{VOCABULARY}/extension/path",
     "replaces": f"{VOCABULARY}/extension/replaces",
+    # Set by the LMS, not the course: put in the cmi5 contextTemplate (or a TinCan launch's context), it is
+    # copied into every statement, so reports can group learners by organisation or cohort.
+    "organisation": f"{VOCABULARY}/extension/organisation",
 }
 
 
