@@ -731,6 +731,8 @@
   XapiAdapter.prototype.sendable = function (limit) {
     var self = this;
     var own = this.isCmi5() ? this.queue.filter(function (st) { return sessionOf(st) === self.sessionId; }) : this.queue;
+    // terminated waits for the state write on its way: one arriving after it would be refused (cmi5 §8.1.2)
+    if (this.stateInFlight) own = own.filter(function (st) { return st.verb.id !== data.tracking.verbs.terminated; });
     return own.slice(0, this.initializedAccepted ? limit : 1);
   };
 
@@ -806,9 +808,16 @@
     if (this.pendingState && snapshot !== this.sentDocument && (this.pendingState !== this.stateDocument || outcomes !== this.outcomesDocument)) {
       var body = { state: this.pendingState, savedAt: this.pendingAt || now(), outcomes: JSON.parse(outcomes) };
       this.sentDocument = snapshot;
-      var failed = function () { if (self.sentDocument === snapshot) self.sentDocument = null; };
+      this.stateInFlight = (this.stateInFlight || 0) + 1;
+      this.stateKeepalive = !!keepalive;
+      var settled = function () {
+        self.stateInFlight -= 1;
+        if (!self.stateInFlight && self.terminatedQueued && !self.finishing) self.flush();
+      };
+      var failed = function () { settled(); if (self.sentDocument === snapshot) self.sentDocument = null; };
       this.request("PUT", "activities/state", this.documentQuery(RESUME_STATE), body, { keepalive: keepalive }).then(function (r) {
         if (!r.ok) return failed();
+        settled();
         self.stateDocument = body.state;
         self.outcomesDocument = outcomes;
         var unsaved = self.load(self.stateKey, null);
@@ -916,8 +925,27 @@
     }
     window.clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    this.finishing = true;  // from here on only sendOnUnload posts, so nothing goes twice
+    // A write sent without keepalive dies with the page: send it again so it outlives it.
+    if (this.stateInFlight && !this.stateKeepalive) this.sentDocument = null;
     this.commit(true);
     this.sendOnUnload();
+  };
+
+  // Resolves once neither a state write nor an exit batch is on its way (or after `timeout` ms), so that
+  // leaving through the course's own exit can still end the session with terminated, sent last.
+  XapiAdapter.prototype.whenStateSaved = function (timeout) {
+    var self = this, started = now();
+    function busy() {
+      var onItsWay = self.unloadSent || {};
+      return self.stateInFlight || self.queue.some(function (st) { return onItsWay[st.id]; });
+    }
+    return new Promise(function (resolve) {
+      (function poll() {
+        if (!busy() || now() - started > timeout) return resolve();
+        window.setTimeout(poll, 25);
+      })();
+    });
   };
 
   // On pagehide only keepalive requests outlive the page, and browsers cap them at 64 KB in total, so
@@ -926,8 +954,10 @@
   XapiAdapter.prototype.sendOnUnload = function () {
     var self = this;
     var chunk = [], size = 0, budget = 60000, full = false;
+    var onItsWay = this.unloadSent || (this.unloadSent = {});
     function post(batch) {
       var ids = batch.map(function (st) { return st.id; });
+      ids.forEach(function (id) { onItsWay[id] = true; });
       try {
         self.request("POST", "statements", null, batch, { keepalive: true }).then(function (r) {
           if (r.ok) self.drop(ids);
@@ -936,6 +966,7 @@
       } catch (e) { /* over the keepalive budget: stays queued */ }
     }
     this.sendable(this.queue.length).forEach(function (st) {
+      if (onItsWay[st.id]) return;
       var length = JSON.stringify(st).length;
       if (full || size + length > budget) { full = true; return; }  // order matters: terminated goes last
       chunk.push(st);
@@ -1598,9 +1629,17 @@
 
   // cmi5 §8.1: leaving through the LMS's returnURL once the session is terminated.
   function exitCourse() {
-    var url = adapter.primary.returnUrl && adapter.primary.returnUrl();
+    var primary = adapter.primary;
+    var url = primary.returnUrl && primary.returnUrl();
     finish();
-    if (url) window.location.href = url;
+    if (!primary.whenStateSaved) {
+      if (url) window.location.href = url;
+      return;
+    }
+    primary.whenStateSaved(3000).then(function () {
+      primary.sendOnUnload();  // terminated, if it waited for the state write
+      if (url) window.location.href = url;
+    });
   }
 
   function finish() {
