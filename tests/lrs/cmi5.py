@@ -117,6 +117,7 @@ class Session:
     prefs_fetched: bool = False
     initialized: bool = False
     terminated: bool = False
+    terminated_at: float | None = None  # time.monotonic() when terminated was accepted
     abandoned: bool = False  # the LMS recorded "abandoned" for it (§9.3.6): a relaunch found it still open
     defined_verbs: list[str] = field(default_factory=list)  # cmi5 defined verbs accepted in this session
     statement_ids: list[str] = field(default_factory=list)  # accepted statements of this session, in order

@@ -19,6 +19,7 @@ import json
 import re
 import secrets
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,20 @@ DEFAULT_ACTOR = {"objectType": "Agent", "account": {"homePage": "https://lms.exa
                  "name": "Test Learner"}
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")  # RFC 5646, loosely
 ACTIVITY_IRI = "https://lms.example.org/coursebuild-test/au/"  # base of LMS-generated activityIds (§8.1.5)
+# cmi5 §9.3.8, LMS obligations: on terminated the LMS "MUST wait a specified period of time (defined by the LMS
+# implementation)" before rejecting requests for the session. Statements after terminated are still refused at
+# once (the AU's own obligation: terminated is the last statement); the session's state and profile documents
+# stay writable this long, so the final state write sent beside terminated at pagehide is not a violation.
+TERMINATED_GRACE_SECONDS = 2.0
+
+
+def token_expired(session: Session) -> bool:
+    """Whether the session's credentials no longer open the State and Agent Profile resources."""
+    if session.abandoned:
+        return True
+    if not session.terminated or session.terminated_at is None:
+        return session.terminated
+    return time.monotonic() - session.terminated_at > TERMINATED_GRACE_SECONDS
 
 
 @dataclass
@@ -553,8 +568,9 @@ class TestLRS:
             if verb in (cmi5.COMPLETED, cmi5.PASSED, cmi5.FAILED):
                 key = (session.registration, session.activity_id)
                 self.registration_verbs[key] = self.registration_verbs.get(key, []) + [verb]
-        if verb == cmi5.TERMINATED:
+        if verb == cmi5.TERMINATED and not session.terminated:
             session.terminated = True
+            session.terminated_at = time.monotonic()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -700,7 +716,7 @@ class _Handler(BaseHTTPRequestHandler):
             lrs.violate("8.1.2.0-5" if header == "" else "xAPI", detail, source="xapi", request=request,
                         text=None if header == "" else "xAPI-Communication §4: requests need valid credentials")
             raise HttpError(401, {"error": detail})
-        if cred.session is not None and (cred.session.terminated or cred.session.abandoned) and not (
+        if cred.session is not None and token_expired(cred.session) and not (
                 resource == "statements" and self.command in ("POST", "PUT")):  # statements: see post_statements
             lrs.violate("8.1.2.0-2", f"{request} after terminated: the session's token has expired",
                         session=cred.session, request=request)

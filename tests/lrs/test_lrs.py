@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from tests.lrs import cmi5
 from tests.lrs.au import ScriptedAU, http, now
-from tests.lrs.server import TestLRS
+from tests.lrs.server import TERMINATED_GRACE_SECONDS, TestLRS
 
 ACTOR = {"objectType": "Agent", "account": {"homePage": "https://lms.example.org", "name": "learner-1"}}
 AU_URL = "http://127.0.0.1:1/course/au1/index.html"
@@ -319,6 +319,10 @@ def test_fetch_once_and_token_lifetime(lrs: TestLRS) -> None:
     assert au.send(terminated).status == 200
     assert au.send(terminated).status == 200  # an identical resend (lost response) is still fine
     assert au.send(au.statement(cmi5.COMPLETED)).status == 401 and "9.3.0.0-5" in lrs.violation_ids
+    # §9.3.8: the LMS waits a period of its choosing before the token expires for documents
+    assert au.get_launch_data().status == 200 and "8.1.2.0-2" not in lrs.violation_ids
+    session = next(s for s in lrs.sessions if s.registration == au.registration)
+    session.terminated_at -= TERMINATED_GRACE_SECONDS + 0.1
     assert au.get_launch_data().status == 401 and "8.1.2.0-2" in lrs.violation_ids
     assert lrs.verbs_of() == ["initialized", "terminated"]
 

@@ -366,6 +366,13 @@
       return Promise.all(others.map(function (a) { return a.start(); })).then(function () { return saved; });
     });
   };
+  // The page is going away (pagehide): nothing may wait any longer for a state write to settle.
+  Tracker.prototype.leave = function () {
+    this.all.forEach(function (a) {
+      a.leaving = true;
+      if (a.finishing && a.sendOnUnload) a.sendOnUnload();
+    });
+  };
   Tracker.prototype.saveState = function (encoded, location) { this.primary.saveState(encoded, location); };
   Tracker.prototype.commit = function () { return this.primary.commit(); };
   Tracker.prototype.passMark = function () { return this.primary.masteryScore !== undefined ? this.primary.masteryScore : data.course.passMark; };
@@ -731,8 +738,9 @@
   XapiAdapter.prototype.sendable = function (limit) {
     var self = this;
     var own = this.isCmi5() ? this.queue.filter(function (st) { return sessionOf(st) === self.sessionId; }) : this.queue;
-    // terminated waits for the state write on its way: one arriving after it would be refused (cmi5 §8.1.2)
-    if (this.stateInFlight) own = own.filter(function (st) { return st.verb.id !== data.tracking.verbs.terminated; });
+    // terminated waits for the state write on its way, so the session's documents are written before it ends
+    // (cmi5 §9.3.8). A page that is going away cannot wait: then both go, and the LMS's grace period covers it.
+    if (this.stateInFlight && !this.leaving) own = own.filter(function (st) { return st.verb.id !== data.tracking.verbs.terminated; });
     return own.slice(0, this.initializedAccepted ? limit : 1);
   };
 
@@ -810,8 +818,11 @@
       this.sentDocument = snapshot;
       this.stateInFlight = (this.stateInFlight || 0) + 1;
       this.stateKeepalive = !!keepalive;
+      var bytes = keepalive ? JSON.stringify(body).length : 0;
+      this.keepaliveBytes = (this.keepaliveBytes || 0) + bytes;
       var settled = function () {
         self.stateInFlight -= 1;
+        self.keepaliveBytes -= bytes;
         if (!self.stateInFlight && self.terminatedQueued && !self.finishing) self.flush();
       };
       var failed = function () { settled(); if (self.sentDocument === snapshot) self.sentDocument = null; };
@@ -824,7 +835,7 @@
         if (unsaved && unsaved.at === body.savedAt) self.forget(self.stateKey);
       }, failed);  // kept in pendingState and in this browser; the next commit sends it
     }
-    this.flush();
+    if (!keepalive) this.flush();  // at exit, sendOnUnload posts what is queued
     return true;
   };
 
@@ -953,17 +964,21 @@
   // the LRS treats an identical statement with the same id as already stored.
   XapiAdapter.prototype.sendOnUnload = function () {
     var self = this;
-    var chunk = [], size = 0, budget = 60000, full = false;
+    var chunk = [], size = 0, full = false;
+    var budget = 60000 - (this.keepaliveBytes || 0);  // the browser's 64 KB is shared with the state write
     var onItsWay = this.unloadSent || (this.unloadSent = {});
-    function post(batch) {
+    function post(batch, bytes) {
       var ids = batch.map(function (st) { return st.id; });
       ids.forEach(function (id) { onItsWay[id] = true; });
+      self.keepaliveBytes = (self.keepaliveBytes || 0) + bytes;
+      var settled = function () { self.keepaliveBytes -= bytes; };
       try {
         self.request("POST", "statements", null, batch, { keepalive: true }).then(function (r) {
+          settled();
           if (r.ok) self.drop(ids);
           else if (r.status < 500 && r.status !== 429) self.flush();
-        }, function () { /* stays queued */ });
-      } catch (e) { /* over the keepalive budget: stays queued */ }
+        }, settled);  // stays queued
+      } catch (e) { settled(); }  // over the keepalive budget: stays queued
     }
     this.sendable(this.queue.length).forEach(function (st) {
       if (onItsWay[st.id]) return;
@@ -972,7 +987,7 @@
       chunk.push(st);
       size += length;
     });
-    if (chunk.length) post(chunk);
+    if (chunk.length) post(chunk, size);
   };
 
   XapiAdapter.prototype.returnUrl = function () { return this.launchData && this.launchData.returnURL; };
@@ -1650,6 +1665,11 @@
     adapter.finish(now() - sessionStart, result.completed && result.success !== "failed");
   }
 
+  function leave() {
+    if (adapter.leave) adapter.leave();
+    finish();
+  }
+
   function start() {
     adapter = chooseAdapter();
     adapter.start().then(begin, function (error) {
@@ -1681,8 +1701,8 @@
     if (adapter.primary.returnUrl && adapter.primary.returnUrl()) $("[data-exit]").hidden = false;
     var form = $("#cb-assessment");
     if (form) form.addEventListener("submit", submitAssessment);
-    window.addEventListener("pagehide", finish);
-    window.addEventListener("beforeunload", finish);
+    window.addEventListener("pagehide", leave);
+    window.addEventListener("beforeunload", leave);
     if (endedNotice !== null) {
       finished = true;  // nothing more may be recorded in an ended session
       var notice = $("#page-session-ended");
