@@ -162,7 +162,7 @@ def graph(scenario_file: Path, style: str) -> None:
     problems = Problems(Path.cwd())
     doc = load_yaml_file(scenario_file, problems)
     model = validate_model(ScenarioSource, doc, scenario_file, problems, "a scenario") if doc else None
-    if model is not None:
+    if doc is not None and model is not None:
         click.echo(mermaid(model) if style == "mermaid" else dot(model), nl=False)
         lines = {scene_id: doc.line_of(("scenes", scene_id)) for scene_id in model.scenes}
         choice_lines = {

@@ -704,8 +704,9 @@ def _materialise(source: str, ref: str | None) -> _Materialised:
         from copier._template import Template
         from copier._vcs import get_repo
     except ImportError:  # older copier 9 releases kept them public
-        from copier.template import Template  # type: ignore[no-redef]
-        from copier.vcs import get_repo  # type: ignore[no-redef]
+        # no-redef where these are not re-exports of the names above; unused-ignore where they are
+        from copier.template import Template  # type: ignore[no-redef, unused-ignore]
+        from copier.vcs import get_repo  # type: ignore[no-redef, unused-ignore]
 
     if not _is_url(source) and get_repo(source) is None:
         if ref is not None:

@@ -103,7 +103,7 @@ def build_manifest(version: ScormVersion, site: Site, content_files: list[str]) 
     config = site.course.config
     manifest_id, org_id, item_id, resource_id = _ids(config.id)
     cp = version.cp_namespace
-    nsmap = {None: cp, "adlcp": version.adlcp_namespace, "xsi": XSI, **dict(version.extra_namespaces)}
+    nsmap: dict[str | None, str] = {None: cp, "adlcp": version.adlcp_namespace, "xsi": XSI, **dict(version.extra_namespaces)}
     root = etree.Element(f"{{{cp}}}manifest", nsmap=nsmap)
     root.set("identifier", manifest_id)
     root.set("version", config.version)
