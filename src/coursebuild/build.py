@@ -13,9 +13,9 @@ from coursebuild.catalogue import Catalogue, find_catalogue, load_catalogue
 from coursebuild.errors import Problem, Problems
 from coursebuild.load import load_course
 from coursebuild.model import Course, Pathway
-from coursebuild.products import check_product_course
 from coursebuild.parse import parse_course
 from coursebuild.paths import forget_listings
+from coursebuild.products import check_product_course
 from coursebuild.render import Site, load_theme, render_course, theme_search_path
 from coursebuild.targets import EmbeddedLrs, get_target
 from coursebuild.validate import validate_course

@@ -138,7 +138,7 @@ def list_courses() -> None:
     headers = ("id", "version", "pathway", "lessons", "folder")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 @main.command()
@@ -156,7 +156,7 @@ def graph(scenario_file: Path, style: str) -> None:
     from coursebuild.errors import Problems
     from coursebuild.graph import dot, mermaid
     from coursebuild.load import load_yaml_file, validate_model
-    from coursebuild.model import ScenarioSource, Scenario, SourceRef
+    from coursebuild.model import Scenario, ScenarioSource, SourceRef
     from coursebuild.validate import check_scenario_graph
 
     problems = Problems(Path.cwd())

@@ -18,9 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coursebuild import __version__
+from coursebuild.catalogue import Catalogue
 from coursebuild.errors import Problems
 from coursebuild.model import Course, HtmlPart, Level
-from coursebuild.catalogue import Catalogue
 from coursebuild.profile import profile_json
 from coursebuild.runtime_data import course_data
 from coursebuild.tracking import tracking_data
