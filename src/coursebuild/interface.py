@@ -150,7 +150,7 @@ CY = {
     "minutes_short": "({n} mun)",
     "minutes": "{n} munud",
     "requirements": "Gofynion: {ids}",
-    "objectives": "Yn y wers hon, byddwch yn dysgu sut i",
+    "objectives": "Erbyn diwedd y wers hon, byddwch chi’n gallu:",
     "level.awareness": "Ymwybyddiaeth",
     "level.familiarity": "Cynefindra",
     "level.understanding": "Dealltwriaeth",
