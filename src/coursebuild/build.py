@@ -16,7 +16,7 @@ from coursebuild.model import Course, Pathway
 from coursebuild.products import check_product_course
 from coursebuild.parse import parse_course
 from coursebuild.paths import forget_listings
-from coursebuild.render import Site, load_theme, render_course, theme_search_path
+from coursebuild.render import Site, Translation, load_theme, render_course, theme_search_path
 from coursebuild.targets import EmbeddedLrs, get_target
 from coursebuild.validate import validate_course
 from coursebuild.write import write_atomically, zip_bytes
@@ -31,6 +31,7 @@ class CourseBuild:
     site: Site | None = None
     packages: dict[str, bytes] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    language: str | None = None  # a translation's language (translations/<language>/), None for the source
 
     @property
     def ok(self) -> bool:
@@ -38,7 +39,8 @@ class CourseBuild:
 
     def package_name(self, fmt: str) -> str:
         assert self.course is not None
-        return f"{self.course.id}-{self.course.config.version}-{fmt}.zip"
+        language = f"{self.language}-" if self.language else ""
+        return f"{self.course.id}-{self.course.config.version}-{language}{fmt}.zip"
 
 
 _catalogues: dict[Path, Catalogue | None] = {}
@@ -57,18 +59,31 @@ def _catalogue_for(root: Path, problems: Problems) -> Catalogue | None:
     return _catalogues[path]
 
 
-def compile_course(root: Path, project_root: Path | None = None, draft: bool = False) -> CourseBuild:
+def compile_course(root: Path, project_root: Path | None = None, draft: bool = False, language: str | None = None) -> CourseBuild:
     """Load, parse and validate one course; render it if it is valid.
 
-    `draft` lets a product course with unfilled facts build anyway, marked DRAFT on every page.
+    `draft` lets a product course with unfilled facts build anyway, marked DRAFT on every page; for a
+    translation (`language`), it lets units not yet translated (or stale) build in the source language.
     """
     forget_listings()
     problems = Problems(project_root)
-    result = CourseBuild(root, problems)
+    result = CourseBuild(root, problems, language=language)
     loaded = load_course(root, problems)
     if loaded is None:
         return result
+    translation = None
+    untranslated = False
+    if language is not None:
+        from coursebuild.translation.build import translated_course
+
+        found = translated_course(loaded, language, draft, problems)
+        if found is None:
+            return result
+        loaded, source, untranslated = found
+        translation = Translation(language, source)
     course = parse_course(loaded, problems)
+    if translation is not None:
+        keep_target_order(course, translation.source)
     result.course = course
     result.catalogue = _catalogue_for(root, problems)
     validate_course(course, result.catalogue, problems)
@@ -79,8 +94,8 @@ def compile_course(root: Path, project_root: Path | None = None, draft: bool = F
     )
     if problems.errors or theme is None:
         return result
-    marked_draft = draft and course.config.pathway is Pathway.PRODUCT and bool(problems.warnings)
-    result.site = render_course(course, theme, problems, result.catalogue, draft=marked_draft)
+    marked_draft = draft and (untranslated or course.config.pathway is Pathway.PRODUCT and bool(problems.warnings))
+    result.site = render_course(course, theme, problems, result.catalogue, draft=marked_draft, translation=translation)
     return result
 
 
@@ -91,9 +106,11 @@ def build_course(
     project_root: Path | None = None,
     draft: bool = False,
     embedded_lrs: EmbeddedLrs | None = None,
+    language: str | None = None,
 ) -> CourseBuild:
-    """Compile one course and package it in each format; write the zips only if all are clean."""
-    result = compile_course(root, project_root, draft)
+    """Compile one course (or its translation into `language`) and package it in each format; write the
+    zips only if all are clean."""
+    result = compile_course(root, project_root, draft, language)
     if result.site is None or result.course is None:
         return result
     for fmt in formats or result.course.config.formats:
@@ -107,6 +124,22 @@ def build_course(
         write_atomically(path, data)
         result.written.append(path)
     return result
+
+
+def keep_target_order(course: Course, source: Course) -> None:
+    """Matching targets in the order of the source language's sorting (see PlacedQuestion.target_order)."""
+    from coursebuild.model import MatchingQuestion
+
+    originals = {p.question.id: p for p in source.all_questions()}
+    for placed in course.all_questions():
+        original = originals.get(placed.question.id)
+        question = placed.question
+        if not isinstance(question, MatchingQuestion) or original is None:
+            continue
+        assert isinstance(original.question, MatchingQuestion)
+        mapping = {p.target: t.target for p, t in zip(original.question.pairs, question.pairs)}
+        mapping.update(zip(original.question.distractors, question.distractors))
+        placed.target_order = [mapping.get(target, target) for target in original.targets()]
 
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:

@@ -38,6 +38,21 @@ def _check_formats(formats: tuple[str, ...]) -> list[str] | None:
     return list(formats) or None
 
 
+def _language_jobs(dirs: list[Path], language: str | None) -> list[tuple[Path, str | None]]:
+    """(course folder, language) to build: the source (None), one translation, or all of them."""
+    if language is None:
+        return [(d, None) for d in dirs]
+    if language != "all":
+        from coursebuild.translation.workflow import LANGUAGE
+
+        if not LANGUAGE.match(language):
+            raise click.BadParameter(f"'{language}' is not a language tag (for example cy) or 'all'", param_hint="--lang")
+        return [(d, language) for d in dirs]
+    from coursebuild.translation.store import languages
+
+    return [(d, lang) for d in dirs for lang in [None, *languages(d)]]
+
+
 def _report(results: list[CourseBuild], verb: str) -> None:
     problems: list[Problem] = sorted_problems([p for r in results for p in r.problems.items])
     seen = set()
@@ -82,11 +97,14 @@ def main() -> None:
 @click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT", help="Output format (repeatable); default: the course's own list.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder for the packages.")
-@click.option("--draft", is_flag=True, help="Build product courses with unfilled facts anyway, marked DRAFT on every page.")
+@click.option("--draft", is_flag=True, help="Build product courses with unfilled facts, or translations with units not yet "
+              "translated (shown in the source language), anyway, marked DRAFT on every page.")
+@click.option("--lang", "language", metavar="LANG", help="Build the translation in translations/LANG/ (for example cy), "
+              "or 'all': the source language and every translation.")
 @click.option("--embed-lrs-credentials", nargs=2, metavar="ENDPOINT AUTH", default=None,
               help="UNSAFE: write an LRS endpoint and Authorization value into SCORM packages so they send xAPI "
                    "statements there. Prefer cmi5, or launch parameters from the LMS.")
-def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path, draft: bool,
+def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path, draft: bool, language: str | None,
           embed_lrs_credentials: tuple[str, str] | None) -> None:
     """Build packages for COURSE_DIRS (default: every course under ./courses)."""
     chosen = _check_formats(formats)
@@ -106,7 +124,8 @@ def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path
             "cmi5 or LMS launch parameters, which never put credentials in a package.",
             err=True,
         )
-    results = _run_all(dirs, lambda d, root: build_course(d, chosen, out_dir, root, draft, embedded), "building")
+    jobs = _language_jobs(dirs, language)
+    results = _run_all(jobs, lambda job, root: build_course(job[0], chosen, out_dir, root, draft, embedded, job[1]), "building")
     _report(results, "build")
     if not course_dirs:
         from coursebuild.catalogue_page import write_catalogue_page
@@ -294,7 +313,9 @@ def report(out: Path, lrs: str | None, netrc_file: Path | None, files: tuple[Pat
 
 from coursebuild.inspect_cli import inspect_command  # noqa: E402  (self-contained commands, registered last)
 from coursebuild.product_cli import new_group, update_group  # noqa: E402
+from coursebuild.translate_cli import translate_group  # noqa: E402
 
 main.add_command(inspect_command)
 main.add_command(new_group)
 main.add_command(update_group)
+main.add_command(translate_group)

@@ -45,9 +45,10 @@ class _CourseParser:
         self.loaded = loaded
         self.problems = problems
         self.assets: set[str] = set()
+        self.language = loaded.config.language
 
     def context(self, path: Path, first_line: int, allow_questions: bool = True) -> ParseContext:
-        ctx = ParseContext(path, self.loaded.root, first_line, self.problems, allow_questions)
+        ctx = ParseContext(path, self.loaded.root, first_line, self.problems, allow_questions, language=self.language)
         ctx.assets = self.assets
         return ctx
 
@@ -78,7 +79,7 @@ class _CourseParser:
         meta = source.meta
         assert isinstance(meta, LessonMeta)
         lesson_assets: set[str] = set()
-        ctx = ParseContext(source.path, self.loaded.root, source.body_first_line, self.problems)
+        ctx = ParseContext(source.path, self.loaded.root, source.body_first_line, self.problems, language=self.language)
         ctx.assets = lesson_assets
         parsed = parse_markdown(drop_title_heading(source.body, meta.title), ctx)
         if parsed.word_count == 0 and not parsed.questions:

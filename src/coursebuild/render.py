@@ -15,10 +15,12 @@ from typing import Any
 
 import jinja2
 import yaml
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coursebuild import __version__
 from coursebuild.errors import Problems
+from coursebuild.interface import text, translator
 from coursebuild.model import Course, HtmlPart, Level
 from coursebuild.catalogue import Catalogue
 from coursebuild.profile import profile_json
@@ -120,7 +122,8 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
 
 
 def _page_titles(course: Course) -> dict[str, str]:
-    titles = {"home": "Introduction", "results": "Your results"}
+    language = course.config.language
+    titles = {"home": str(text(language, "introduction")), "results": str(text(language, "results"))}
     titles.update({f"lesson-{lesson.id}": lesson.meta.title for lesson in course.lessons})
     titles.update({f"scenario-{s.id}": s.source_model.title for s in course.scenarios})
     if course.assessment:
@@ -147,14 +150,20 @@ class Site:
     files: dict[str, bytes]
     course: Course
     catalogue: Catalogue | None = None
+    translation: str | None = None  # the language of a translated build (`--lang`), None for the source
 
 
 def render_course(
-    course: Course, theme: Theme, problems: Problems, catalogue: Catalogue | None = None, draft: bool = False
+    course: Course, theme: Theme, problems: Problems, catalogue: Catalogue | None = None, draft: bool = False,
+    translation: Translation | None = None,
 ) -> Site | None:
-    """The rendered site, or None (with a problem naming the template line) if the theme is broken."""
+    """The rendered site, or None (with a problem naming the template line) if the theme is broken.
+
+    `draft` marks every page DRAFT (a product course with unfilled facts, or a translation with units
+    still in the source language); `translation` is set for a build in another language than the source's.
+    """
     try:
-        return _render(course, theme, catalogue, draft)
+        return _render(course, theme, catalogue, draft, translation)
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or theme.name, exc.lineno, f"theme template error: {exc.message}")
     except jinja2.TemplateError as exc:
@@ -162,12 +171,23 @@ def render_course(
     return None
 
 
-def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bool) -> Site:
+@dataclass
+class Translation:
+    """A build in a translation's language: its code (the translations/ folder) and the source course,
+    whose activity names go into the xAPI language maps beside the translated ones."""
+
+    language: str
+    source: Course
+
+
+def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bool, translation: Translation | None) -> Site:
     env = _environment(tuple(theme.folders))
     defaults = {"organisation": "", "logo": None, "primary_colour": None}
     brand = {**defaults, **theme.brand, **{k: v for k, v in course.config.brand.model_dump().items() if v}}
     data = course_data(course)
     data["tracking"] = tracking_data(course, catalogue)
+    if translation is not None:
+        merge_language_maps(data["tracking"], tracking_data(translation.source, catalogue), course.config.language)
     page = env.get_template("course.html").render(
         course=course,
         config=course.config,
@@ -176,6 +196,9 @@ def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bo
         levels=list(Level),
         data=data,
         draft=draft,
+        draft_message="draft_translation" if draft and translation is not None else "draft",
+        t=translator(course.config.language),
+        markup=Markup,
         generator=f"coursebuild {__version__}",
         HtmlPart=HtmlPart,
         questions={p.question.id: p for p in course.all_questions()},
@@ -188,4 +211,20 @@ def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bo
         files["runtime/" + path.name] = path.read_bytes()
     for asset in sorted(course.assets):
         files[asset] = (course.root / asset).read_bytes()
-    return Site(files, course, catalogue)
+    return Site(files, course, catalogue, translation.language if translation else None)
+
+
+def merge_language_maps(translated: Any, source: Any, language: str) -> None:
+    """Add the source's wording to every language map of `translated` (xAPI names and descriptions), so
+    an activity's definition carries both languages whichever package a learner used."""
+    if isinstance(translated, dict) and isinstance(source, dict):
+        if set(translated) == {language} and len(source) == 1 and all(isinstance(v, str) for v in source.values()):
+            for key, value in source.items():
+                translated.setdefault(key, value)
+            return
+        for key, value in translated.items():
+            if key in source:
+                merge_language_maps(value, source[key], language)
+    elif isinstance(translated, list) and isinstance(source, list) and len(translated) == len(source):
+        for a, b in zip(translated, source):
+            merge_language_maps(a, b, language)
