@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursebuild.cache import BuildCache, LessonCache, build_key
 from coursebuild.catalogue import Catalogue, find_catalogue, load_catalogue
 from coursebuild.errors import Problem, Problems
 from coursebuild.load import load_course
@@ -57,10 +58,13 @@ def _catalogue_for(root: Path, problems: Problems) -> Catalogue | None:
     return _catalogues[path]
 
 
-def compile_course(root: Path, project_root: Path | None = None, draft: bool = False) -> CourseBuild:
+def compile_course(
+    root: Path, project_root: Path | None = None, draft: bool = False, cache_dir: Path | None = None
+) -> CourseBuild:
     """Load, parse and validate one course; render it if it is valid.
 
-    `draft` lets a product course with unfilled facts build anyway, marked DRAFT on every page.
+    `draft` lets a product course with unfilled facts build anyway, marked DRAFT on every page. With
+    `cache_dir`, unchanged lessons are taken from the lesson cache instead of being parsed again.
     """
     forget_listings()
     problems = Problems(project_root)
@@ -68,7 +72,10 @@ def compile_course(root: Path, project_root: Path | None = None, draft: bool = F
     loaded = load_course(root, problems)
     if loaded is None:
         return result
-    course = parse_course(loaded, problems)
+    lesson_cache = LessonCache(cache_dir, root, project_root) if cache_dir is not None else None
+    course = parse_course(loaded, problems, lesson_cache)
+    if lesson_cache is not None:
+        lesson_cache.save()
     result.course = course
     result.catalogue = _catalogue_for(root, problems)
     validate_course(course, result.catalogue, problems)
@@ -91,21 +98,60 @@ def build_course(
     project_root: Path | None = None,
     draft: bool = False,
     embedded_lrs: EmbeddedLrs | None = None,
+    cache_dir: Path | None = None,
 ) -> CourseBuild:
-    """Compile one course and package it in each format; write the zips only if all are clean."""
-    result = compile_course(root, project_root, draft)
+    """Compile one course and package it in each format; write the zips only if all are clean.
+
+    With `cache_dir`, a course whose inputs are all unchanged since a clean build reuses that build's
+    packages (see coursebuild.cache); the bytes are the same either way.
+    """
+    cache = key = None
+    if cache_dir is not None:
+        cache = BuildCache(cache_dir)
+        options = ("build", formats, draft, embedded_lrs, str(root), str(project_root))
+        key = build_key(root, theme_search_path(root), find_catalogue(root.resolve()), options)
+        result = _from_cache(cache.get(key), root, project_root)
+        if result is None:
+            result = _package(root, formats, project_root, draft, embedded_lrs, cache_dir)
+            if result.ok and result.course is not None and result.packages:
+                cache.put(key, {"course": result.course, "packages": result.packages, "problems": result.problems.items})
+    else:
+        result = _package(root, formats, project_root, draft, embedded_lrs)
+    if result.problems.errors or out_dir is None or result.course is None:
+        return result
+    for fmt, data in result.packages.items():
+        path = out_dir / result.package_name(fmt)
+        write_atomically(path, data)
+        result.written.append(path)
+    return result
+
+
+def _from_cache(entry: dict | None, root: Path, project_root: Path | None) -> CourseBuild | None:
+    if entry is None:
+        return None
+    try:
+        problems = Problems(project_root, list(entry["problems"]))
+        result = CourseBuild(root, problems, course=entry["course"], packages=dict(entry["packages"]))
+        if not isinstance(result.course, Course) or not all(isinstance(v, bytes) for v in result.packages.values()):
+            return None
+        if not all(isinstance(p, Problem) and not p.is_error for p in problems.items):
+            return None
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return result
+
+
+def _package(
+    root: Path, formats: list[str] | None, project_root: Path | None, draft: bool, embedded_lrs: EmbeddedLrs | None,
+    cache_dir: Path | None = None,
+) -> CourseBuild:
+    result = compile_course(root, project_root, draft, cache_dir)
     if result.site is None or result.course is None:
         return result
     for fmt in formats or result.course.config.formats:
         target = get_target(fmt)
         target.embedded_lrs = embedded_lrs
         result.packages[fmt] = zip_bytes(target.package(result.site, result.problems))
-    if result.problems.errors or out_dir is None:
-        return result
-    for fmt, data in result.packages.items():
-        path = out_dir / result.package_name(fmt)
-        write_atomically(path, data)
-        result.written.append(path)
     return result
 
 
