@@ -59,12 +59,14 @@ def _catalogue_for(root: Path, problems: Problems) -> Catalogue | None:
 
 
 def compile_course(
-    root: Path, project_root: Path | None = None, draft: bool = False, cache_dir: Path | None = None
+    root: Path, project_root: Path | None = None, draft: bool = False, cache_dir: Path | None = None,
+    delivery: str | None = None,
 ) -> CourseBuild:
     """Load, parse and validate one course; render it if it is valid.
 
     `draft` lets a product course with unfilled facts build anyway, marked DRAFT on every page. With
     `cache_dir`, unchanged lessons are taken from the lesson cache instead of being parsed again.
+    `delivery` ("single", "split" or "auto") overrides the course's own setting.
     """
     forget_listings()
     problems = Problems(project_root)
@@ -76,6 +78,8 @@ def compile_course(
     course = parse_course(loaded, problems, lesson_cache)
     if lesson_cache is not None:
         lesson_cache.save()
+    if delivery is not None:
+        course.config = course.config.model_copy(update={"delivery": delivery})
     result.course = course
     result.catalogue = _catalogue_for(root, problems)
     validate_course(course, result.catalogue, problems)
@@ -99,6 +103,7 @@ def build_course(
     draft: bool = False,
     embedded_lrs: EmbeddedLrs | None = None,
     cache_dir: Path | None = None,
+    delivery: str | None = None,
 ) -> CourseBuild:
     """Compile one course and package it in each format; write the zips only if all are clean.
 
@@ -108,15 +113,15 @@ def build_course(
     cache = key = None
     if cache_dir is not None:
         cache = BuildCache(cache_dir)
-        options = ("build", formats, draft, embedded_lrs, str(root), str(project_root))
+        options = ("build", formats, draft, embedded_lrs, str(root), str(project_root), delivery)
         key = build_key(root, theme_search_path(root), find_catalogue(root.resolve()), options)
         result = _from_cache(cache.get(key), root, project_root)
         if result is None:
-            result = _package(root, formats, project_root, draft, embedded_lrs, cache_dir)
+            result = _package(root, formats, project_root, draft, embedded_lrs, cache_dir, delivery)
             if result.ok and result.course is not None and result.packages:
                 cache.put(key, {"course": result.course, "packages": result.packages, "problems": result.problems.items})
     else:
-        result = _package(root, formats, project_root, draft, embedded_lrs)
+        result = _package(root, formats, project_root, draft, embedded_lrs, delivery=delivery)
     if result.problems.errors or out_dir is None or result.course is None:
         return result
     for fmt, data in result.packages.items():
@@ -143,9 +148,9 @@ def _from_cache(entry: dict | None, root: Path, project_root: Path | None) -> Co
 
 def _package(
     root: Path, formats: list[str] | None, project_root: Path | None, draft: bool, embedded_lrs: EmbeddedLrs | None,
-    cache_dir: Path | None = None,
+    cache_dir: Path | None = None, delivery: str | None = None,
 ) -> CourseBuild:
-    result = compile_course(root, project_root, draft, cache_dir)
+    result = compile_course(root, project_root, draft, cache_dir, delivery)
     if result.site is None or result.course is None:
         return result
     for fmt in formats or result.course.config.formats:

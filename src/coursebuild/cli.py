@@ -17,6 +17,7 @@ from coursebuild.build import CourseBuild, build_course, compile_course, sorted_
 from coursebuild.cache import DEFAULT_CACHE_DIR
 from coursebuild.errors import ContentError, Problem
 from coursebuild.load import discover_courses
+from coursebuild.render import SPLIT_ABOVE
 from coursebuild.targets import get_target, registered_formats
 
 COURSES_DIR = Path("courses")
@@ -110,8 +111,8 @@ def _default_jobs() -> int:
 
 
 def _build_one(course_dir: Path, project_root: Path, formats: list[str] | None, out_dir: Path | None, draft: bool,
-               embedded, cache_dir: Path | None) -> CourseBuild:
-    result = build_course(course_dir, formats, out_dir, project_root, draft, embedded, cache_dir)
+               embedded, cache_dir: Path | None, delivery: str | None = None) -> CourseBuild:
+    result = build_course(course_dir, formats, out_dir, project_root, draft, embedded, cache_dir, delivery)
     result.site = None  # the packages hold it; not sending it back from a worker saves time and memory
     return result
 
@@ -135,8 +136,12 @@ def main() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CACHE_DIR,
               show_default=True, help="Where unchanged courses' packages are kept between builds.")
 @click.option("--no-cache", is_flag=True, help="Build everything from the sources, neither reading nor writing the cache.")
+@click.option("--delivery", type=click.Choice(["auto", "single", "split"]), default=None,
+              help="How lessons reach the learner, overriding each course's `delivery`: all in one page, or one "
+                   f"file per lesson loaded when opened; auto splits courses of more than {SPLIT_ABOVE} lessons.")
 def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path, draft: bool,
-          embed_lrs_credentials: tuple[str, str] | None, jobs: int | None, cache_dir: Path, no_cache: bool) -> None:
+          embed_lrs_credentials: tuple[str, str] | None, jobs: int | None, cache_dir: Path, no_cache: bool,
+          delivery: str | None) -> None:
     """Build packages for COURSE_DIRS (default: every course under ./courses)."""
     chosen = _check_formats(formats)
     dirs = _course_dirs(course_dirs)
@@ -156,7 +161,7 @@ def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path
             err=True,
         )
     run = functools.partial(_build_one, formats=chosen, out_dir=out_dir, draft=draft, embedded=embedded,
-                            cache_dir=None if no_cache else cache_dir)
+                            cache_dir=None if no_cache else cache_dir, delivery=delivery)
     results = _run_all(dirs, run, "building", jobs or _default_jobs())
     _report(results, "build")
     if not course_dirs:

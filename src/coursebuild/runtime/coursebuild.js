@@ -1145,6 +1145,126 @@
 
   function pageElement(index) { return document.getElementById("page-" + pageIds[index]); }
 
+  // ------------------------------------------------------------------ lessons delivered one file each
+
+  // A large course ships each lesson as lessons/<id>.js, which calls coursebuildLesson(id, html). A script
+  // element rather than fetch(), because it loads from file:// and in LMS frames that block fetch.
+  var lessonLoads = {};
+  var splitLessons = !!document.querySelector(".page[data-src]");
+
+  function loadScript(src, onError) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.async = true;
+    script.onerror = function () { script.remove(); onError(); };
+    document.head.appendChild(script);
+  }
+
+  function loadLesson(index) {
+    var shell = pageElement(index);
+    if (!shell || !shell.hasAttribute("data-src")) return Promise.resolve(shell);
+    var id = shell.getAttribute("data-lesson");
+    if (lessonLoads[id]) return lessonLoads[id].promise;
+    var load = lessonLoads[id] = {};
+    load.promise = new Promise(function (resolve, reject) { load.resolve = resolve; load.reject = reject; });
+    loadScript(shell.getAttribute("data-src"), function () {
+      delete lessonLoads[id];
+      $("[data-loading]", shell).hidden = true;
+      $("[data-load-failed]", shell).hidden = false;
+      load.reject(new Error("lesson " + id + " could not be loaded"));
+    });
+    return load.promise;
+  }
+
+  window.coursebuildLesson = function (id, html) {
+    var load = lessonLoads[id];
+    var shell = document.getElementById("page-lesson-" + id);
+    if (!load || !shell || !shell.hasAttribute("data-src")) return;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var section = template.content.firstElementChild;
+    var hadFocus = shell.contains(document.activeElement);
+    if (shell.classList.contains("is-current")) section.classList.add("is-current");
+    shell.parentNode.replaceChild(section, shell);
+    $all('.question[data-mode="check"]', section).forEach(function (el) {
+      var qid = el.getAttribute("data-question");
+      if (!(qid in state.answers)) return;
+      restoreResponse(data.questions[qid], el, state.answers[qid]);
+      showFeedback(el, data.questions[qid], state.answers[qid], isCorrect(data.questions[qid], state.answers[qid]), false);
+    });
+    if (hadFocus) focusHeading(section);
+    load.resolve(section);
+  };
+
+  function focusHeading(page) {
+    var heading = $("h1", page);
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+  }
+
+  function retryLesson(shell) {
+    $("[data-load-failed]", shell).hidden = true;
+    $("[data-loading]", shell).hidden = false;
+    loadAround(state.page);
+  }
+
+  // The page's lesson, then the next one, so moving on does not wait for the network.
+  function loadAround(index) {
+    loadLesson(index).then(function () {
+      if (index + 1 < pageIds.length) loadLesson(index + 1).catch(function () { /* retried when shown */ });
+    }, function () { /* the shell offers to try again */ });
+  }
+
+  // ------------------------------------------------------------------ search inside the course
+
+  var searchEntries = null;
+
+  function searchIndex() {
+    if (searchEntries) return searchEntries;
+    if (!splitLessons) {
+      searchEntries = Promise.resolve($all(".page--lesson").map(function (el) {
+        var prose = $(".prose", el);
+        return [el.getAttribute("data-page"), $("h1", el).textContent, (prose ? prose.textContent : "").replace(/\s+/g, " ")];
+      }));
+      return searchEntries;
+    }
+    searchEntries = new Promise(function (resolve, reject) {
+      window.coursebuildSearchIndex = resolve;
+      loadScript("lessons/search.js", function () { searchEntries = null; reject(new Error("search index")); });
+    });
+    return searchEntries;
+  }
+
+  function escapeHtml(text) {
+    return text.replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
+  }
+
+  function snippet(text, word) {
+    var at = text.toLowerCase().indexOf(word);
+    var start = Math.max(0, at - 60), end = Math.min(text.length, at + word.length + 90);
+    return (start > 0 ? "…" : "") + escapeHtml(text.slice(start, at)) + "<mark>" + escapeHtml(text.slice(at, at + word.length)) +
+      "</mark>" + escapeHtml(text.slice(at + word.length, end)) + (end < text.length ? "…" : "");
+  }
+
+  function search(query) {
+    var box = $("#cb-search-results");
+    var words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!words.length) { box.innerHTML = ""; return; }
+    searchIndex().then(function (entries) {
+      var found = entries.filter(function (e) {
+        var haystack = (e[1] + " " + e[2]).toLowerCase();
+        return words.every(function (w) { return haystack.indexOf(w) >= 0; });
+      });
+      var shown = found.slice(0, 20);
+      box.innerHTML = "<p>" + (found.length ? found.length + (found.length === 1 ? " lesson mentions " : " lessons mention ") :
+        "No lesson mentions ") + "“" + escapeHtml(query.trim()) + "”" + (found.length > shown.length ? "; the first " + shown.length + " are listed" : "") + ".</p>" +
+        (shown.length ? "<ul>" + shown.map(function (e) {
+          var text = e[2].toLowerCase().indexOf(words[0]) >= 0 ? snippet(e[2], words[0]) : "";
+          return '<li><a href="#page-' + e[0] + '">' + escapeHtml(e[1]) + "</a>" +
+            (text ? '<span class="course-search__snippet">' + text + "</span>" : "") + "</li>";
+        }).join("") + "</ul>" : "");
+    }, function () { box.innerHTML = "<p>Search is not available just now. Try again in a moment.</p>"; });
+  }
+
   // On a phone the contents list would push every page far down: keep it folded away there.
   var narrow = window.matchMedia ? window.matchMedia("(max-width: 47.99em)") : { matches: false };
   function foldContents() {
@@ -1157,6 +1277,7 @@
     $all(".page.is-current").forEach(function (el) { el.classList.remove("is-current"); });
     var page = pageElement(index);
     page.classList.add("is-current");
+    if (splitLessons) loadAround(index);
     state.page = index;
     if (state.visited.indexOf(index) < 0) state.visited.push(index);
     pageShownAt = now();
@@ -1171,8 +1292,7 @@
     if (data.pages[index].kind === "results") renderResults();
     if (focus && narrow.matches) foldContents();
     if (focus) {
-      var heading = $("h1", page);
-      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      focusHeading(page);
       window.scrollTo(0, 0);
     }
     updateProgress();
@@ -1639,6 +1759,7 @@
     else if (el.hasAttribute("data-retry")) retryAssessment();
     else if (el.hasAttribute("data-print")) printCertificate();
     else if (el.hasAttribute("data-exit")) exitCourse();
+    else if (el.hasAttribute("data-load-lesson")) retryLesson(el.closest(".page"));
     else if (el.hasAttribute("data-dismiss-notice")) { $("#page-no-lms").hidden = true; show(state.page, true); }
   }
 
@@ -1701,6 +1822,11 @@
     if (adapter.primary.returnUrl && adapter.primary.returnUrl()) $("[data-exit]").hidden = false;
     var form = $("#cb-assessment");
     if (form) form.addEventListener("submit", submitAssessment);
+    var searchForm = $("[data-search]");
+    if (searchForm) {
+      searchForm.hidden = false;
+      searchForm.addEventListener("submit", function (event) { event.preventDefault(); search($("#cb-search").value); });
+    }
     window.addEventListener("pagehide", leave);
     window.addEventListener("beforeunload", leave);
     if (endedNotice !== null) {
