@@ -157,3 +157,17 @@ def test_parallel_build_reports_every_courses_errors_in_order(tmp_path: Path, mo
     assert reports["1"] == reports["2"]
     assert [("/c1/" in line, "/c3/" in line) for line in reports["2"]] == [(True, False), (False, True)]
     assert all(".md:" in line for line in reports["2"])
+
+
+def test_the_cache_keeps_one_package_entry_per_course_and_options(project: Path) -> None:
+    """Edits replace the course's entry instead of piling up one more copy of its packages per save."""
+    cache = project / "cache"
+    lesson = next((project / "course" / "lessons").glob("*.md"))
+    text = lesson.read_text(encoding="utf-8")
+    for n in range(3):
+        lesson.write_text(text + f"\nEdit number {n}.\n", encoding="utf-8")
+        build(project / "course", project / f"out-{n}", "--cache-dir", str(cache))
+    entries = [p for p in cache.rglob("*.pickle") if p.parent.parent == cache and p.parent.name != "lessons"]
+    assert len(entries) == 1
+    build(project / "course", project / "again", "--cache-dir", str(cache))  # the kept entry is the newest
+    assert digests(project / "again") == digests(project / "out-2")

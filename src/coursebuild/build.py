@@ -119,7 +119,9 @@ def build_course(
         if result is None:
             result = _package(root, formats, project_root, draft, embedded_lrs, cache_dir, delivery)
             if result.ok and result.course is not None and result.packages:
-                cache.put(key, {"course": result.course, "packages": result.packages, "problems": result.problems.items})
+                slot = repr((str(root.resolve()), options))
+                cache.put(key, {"course": result.course, "packages": result.packages, "problems": result.problems.items},
+                          slot)
     else:
         result = _package(root, formats, project_root, draft, embedded_lrs, delivery=delivery)
     if result.problems.errors or out_dir is None or result.course is None:

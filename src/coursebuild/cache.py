@@ -94,9 +94,22 @@ class BuildCache:
             return None
         return entry
 
-    def put(self, key: str, entry: dict[str, Any]) -> None:
-        """Store an entry atomically; a cache that cannot be written only costs speed, so errors are ignored."""
+    def put(self, key: str, entry: dict[str, Any], slot: str) -> None:
+        """Store an entry atomically, replacing the one stored before for the same `slot` (one course built
+        with the same options), so the cache holds one entry per course and option set instead of one per
+        edit. A cache that cannot be written only costs speed, so errors are ignored."""
         _store(self._path(key), {**entry, "layout": _LAYOUT, "key": key})
+        slot_file = self.folder / "slots" / hashlib.sha256(slot.encode()).hexdigest()
+        try:
+            previous = slot_file.read_text(encoding="ascii").strip()
+        except OSError:
+            previous = ""
+        try:
+            write_atomically(slot_file, key.encode("ascii"))
+            if previous and previous != key and len(previous) == 64 and previous.isalnum():
+                self._path(previous).unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _store(path: Path, value: Any) -> None:
