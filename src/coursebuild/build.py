@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursebuild.cache import BuildCache, LessonCache, build_key
 from coursebuild.catalogue import Catalogue, find_catalogue, load_catalogue
 from coursebuild.errors import Problem, Problems
 from coursebuild.load import load_course
@@ -59,11 +60,17 @@ def _catalogue_for(root: Path, problems: Problems) -> Catalogue | None:
     return _catalogues[path]
 
 
-def compile_course(root: Path, project_root: Path | None = None, draft: bool = False, language: str | None = None) -> CourseBuild:
+def compile_course(
+    root: Path, project_root: Path | None = None, draft: bool = False, language: str | None = None,
+    cache_dir: Path | None = None, delivery: str | None = None,
+) -> CourseBuild:
     """Load, parse and validate one course; render it if it is valid.
 
     `draft` lets a product course with unfilled facts build anyway, marked DRAFT on every page; for a
     translation (`language`), it lets units not yet translated (or stale) build in the source language.
+    With `cache_dir`, unchanged lessons are taken from the lesson cache instead of being parsed again (not
+    for translations, whose lessons are assembled from two files). `delivery` ("single", "split" or
+    "auto") overrides the course's own setting.
     """
     forget_listings()
     problems = Problems(project_root)
@@ -81,9 +88,14 @@ def compile_course(root: Path, project_root: Path | None = None, draft: bool = F
             return result
         loaded, source, untranslated = found
         translation = Translation(language, source)
-    course = parse_course(loaded, problems)
+    lesson_cache = LessonCache(cache_dir, root, project_root) if cache_dir is not None and language is None else None
+    course = parse_course(loaded, problems, lesson_cache)
+    if lesson_cache is not None:
+        lesson_cache.save()
     if translation is not None:
         keep_target_order(course, translation.source)
+    if delivery is not None:
+        course.config = course.config.model_copy(update={"delivery": delivery})
     result.course = course
     result.catalogue = _catalogue_for(root, problems)
     validate_course(course, result.catalogue, problems)
@@ -107,17 +119,30 @@ def build_course(
     draft: bool = False,
     embedded_lrs: EmbeddedLrs | None = None,
     language: str | None = None,
+    cache_dir: Path | None = None,
+    delivery: str | None = None,
 ) -> CourseBuild:
     """Compile one course (or its translation into `language`) and package it in each format; write the
-    zips only if all are clean."""
-    result = compile_course(root, project_root, draft, language)
-    if result.site is None or result.course is None:
-        return result
-    for fmt in formats or result.course.config.formats:
-        target = get_target(fmt)
-        target.embedded_lrs = embedded_lrs
-        result.packages[fmt] = zip_bytes(target.package(result.site, result.problems))
-    if result.problems.errors or out_dir is None:
+    zips only if all are clean.
+
+    With `cache_dir`, a course whose inputs are all unchanged since a clean build reuses that build's
+    packages (see coursebuild.cache); the bytes are the same either way.
+    """
+    cache = key = None
+    if cache_dir is not None:
+        cache = BuildCache(cache_dir)
+        options = ("build", formats, draft, embedded_lrs, str(root), str(project_root), delivery, language)
+        key = build_key(root, theme_search_path(root), find_catalogue(root.resolve()), options)
+        result = _from_cache(cache.get(key), root, project_root, language)
+        if result is None:
+            result = _package(root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery)
+            if result.ok and result.course is not None and result.packages:
+                slot = repr((str(root.resolve()), options))
+                cache.put(key, {"course": result.course, "packages": result.packages, "problems": result.problems.items},
+                          slot)
+    else:
+        result = _package(root, formats, project_root, draft, embedded_lrs, language, delivery=delivery)
+    if result.problems.errors or out_dir is None or result.course is None:
         return result
     for fmt, data in result.packages.items():
         path = out_dir / result.package_name(fmt)
@@ -140,6 +165,35 @@ def keep_target_order(course: Course, source: Course) -> None:
         mapping = {p.target: t.target for p, t in zip(original.question.pairs, question.pairs)}
         mapping.update(zip(original.question.distractors, question.distractors))
         placed.target_order = [mapping.get(target, target) for target in original.targets()]
+
+
+def _from_cache(entry: dict | None, root: Path, project_root: Path | None, language: str | None) -> CourseBuild | None:
+    if entry is None:
+        return None
+    try:
+        problems = Problems(project_root, list(entry["problems"]))
+        result = CourseBuild(root, problems, course=entry["course"], packages=dict(entry["packages"]), language=language)
+        if not isinstance(result.course, Course) or not all(isinstance(v, bytes) for v in result.packages.values()):
+            return None
+        if not all(isinstance(p, Problem) and not p.is_error for p in problems.items):
+            return None
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return result
+
+
+def _package(
+    root: Path, formats: list[str] | None, project_root: Path | None, draft: bool, embedded_lrs: EmbeddedLrs | None,
+    language: str | None = None, cache_dir: Path | None = None, delivery: str | None = None,
+) -> CourseBuild:
+    result = compile_course(root, project_root, draft, language, cache_dir, delivery)
+    if result.site is None or result.course is None:
+        return result
+    for fmt in formats or result.course.config.formats:
+        target = get_target(fmt)
+        target.embedded_lrs = embedded_lrs
+        result.packages[fmt] = zip_bytes(target.package(result.site, result.problems))
+    return result
 
 
 def sorted_problems(problems: list[Problem]) -> list[Problem]:

@@ -12,6 +12,11 @@ from markupsafe import Markup
 
 EN = {
     "skip": "Skip to content",
+    "search_label": "Search this course",
+    "search_button": "Search",
+    "lesson_loading": "Loading the lesson…",
+    "lesson_load_failed": "This lesson could not be loaded. Check your connection, then",
+    "try_again": "try again",
     "draft": "DRAFT: this build has unfilled content and must not be published.",
     "draft_translation": "DRAFT translation: some of this course is not yet translated and is shown in its original "
                          "language. Do not publish this build.",
@@ -104,6 +109,11 @@ EN = {
 # Welsh (Cymraeg): to be reviewed by a fluent Welsh speaker before publication (docs/translation.md).
 CY = {
     "skip": "Neidio i’r cynnwys",
+    "search_label": "Chwilio’r cwrs hwn",
+    "search_button": "Chwilio",
+    "lesson_loading": "Wrthi’n llwytho’r wers…",
+    "lesson_load_failed": "Nid oedd modd llwytho’r wers hon. Gwiriwch eich cysylltiad, yna",
+    "try_again": "rhowch gynnig arall arni",
     "draft": "DRAFFT: mae cynnwys heb ei lenwi yn y fersiwn hon, ac ni ddylid ei chyhoeddi.",
     "draft_translation": "Cyfieithiad DRAFFT: nid yw rhan o’r cwrs hwn wedi’i chyfieithu eto, ac mae’n cael ei "
                          "dangos yn ei hiaith wreiddiol. Peidiwch â chyhoeddi’r fersiwn hon.",

@@ -143,6 +143,50 @@ def _pager(course: Course, pages: list[dict[str, Any]]) -> dict[str, dict[str, A
     return result
 
 
+# Above this many lessons each lesson is its own file, loaded when the learner opens it, so the first
+# page does not wait for the whole course (a course's `delivery` setting overrides it).
+SPLIT_ABOVE = 40
+_LESSON_PAGE = '{% import "macros.html" as m with context %}{% include "page_lesson.html" %}'
+
+
+def lessons_split(course: Course) -> bool:
+    """Whether the course's lessons are delivered one file each (see docs/authoring.md, Delivery)."""
+    delivery = course.config.delivery
+    return delivery == "split" or (delivery == "auto" and len(course.lessons) > SPLIT_ABOVE)
+
+
+def _script_call(function: str, *args: Any) -> bytes:
+    """`function(args...);` as a script; JSON is a JavaScript expression once U+2028/9 are escaped."""
+    encoded = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
+    encoded = encoded.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"{function}({encoded});\n".encode("utf-8")
+
+
+def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, Any]) -> dict[str, bytes]:
+    """lessons/<id>.js for every lesson, and lessons/search.js with each lesson's text for the course search.
+
+    Scripts rather than HTML fetched with fetch(): a script element loads from file:// and inside LMS frames
+    and sandboxes that block fetch and XMLHttpRequest, and needs no server to send the right MIME type.
+    """
+    template = env.from_string(_LESSON_PAGE)
+    files: dict[str, bytes] = {}
+    index = []
+    for module in course.modules:
+        for lesson in module.lessons:
+            html = template.render(**context, module=module, lesson=lesson)
+            files[f"lessons/{lesson.id}.js"] = _script_call("coursebuildLesson", lesson.id, html)
+            index.append([f"lesson-{lesson.id}", lesson.meta.title, _plain_text(html)])
+    files["lessons/search.js"] = _script_call("coursebuildSearchIndex", index)
+    return files
+
+
+def _plain_text(html: str) -> str:
+    from lxml import html as lxml_html
+
+    prose = lxml_html.fromstring(html).find_class("prose")
+    return " ".join(" ".join(part.text_content().split()) for part in prose)
+
+
 @dataclass
 class Site:
     """The rendered course: output path -> bytes, shared by every package format."""
@@ -188,7 +232,8 @@ def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bo
     data["tracking"] = tracking_data(course, catalogue)
     if translation is not None:
         merge_language_maps(data["tracking"], tracking_data(translation.source, catalogue), course.config.language)
-    page = env.get_template("course.html").render(
+    split = lessons_split(course)
+    context = dict(
         course=course,
         config=course.config,
         brand=brand,
@@ -203,8 +248,12 @@ def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bo
         HtmlPart=HtmlPart,
         questions={p.question.id: p for p in course.all_questions()},
         pager=_pager(course, data["pages"]),
+        split=split,
     )
+    page = env.get_template("course.html").render(**context)
     files: dict[str, bytes] = {"index.html": page.encode("utf-8"), "xapi/profile.jsonld": profile_json()}
+    if split:
+        files.update(_lesson_files(env, course, context))
     for output, path in theme.static_files().items():
         files[output] = path.read_bytes()
     for path in sorted(RUNTIME_DIR.glob("*.js")):

@@ -37,6 +37,9 @@
       noAssessment: "You have not taken the assessment yet.",
       courseScore: "Course score: {score}%, of which the scenarios count for {weight}% (your scenario score: {scenario}%). The pass mark is {mark}%.",
       suggested: "Courses suggested for you",
+      searchFound_one: "{n} lesson mentions “{q}”", searchFound_other: "{n} lessons mention “{q}”",
+      searchNone: "No lesson mentions “{q}”", searchFirst: "; the first {n} are listed",
+      searchUnavailable: "Search is not available just now. Try again in a moment.",
       suggestedIntro: "From your answers, these advanced courses fit the work you do. You can hold more than one of these roles.",
       suggestedNone: "Your answers do not point to an advanced course yet. Start with the foundational course, and come back to this self-assessment as your role changes.",
       date: "Date: {date}",
@@ -68,6 +71,9 @@
       noAssessment: "Nid ydych chi wedi sefyll yr asesiad eto.",
       courseScore: "Sgôr y cwrs: {score}%, ac mae’r senarios yn cyfrif am {weight}% ohono (eich sgôr yn y senarios: {scenario}%). Y marc pasio yw {mark}%.",
       suggested: "Cyrsiau a awgrymir i chi",
+      searchFound_one: "Mae {n} wers yn sôn am “{q}”", searchFound_other: "Mae {n} o wersi’n sôn am “{q}”",
+      searchNone: "Does dim gwers yn sôn am “{q}”", searchFirst: "; dangosir y {n} cyntaf",
+      searchUnavailable: "Nid yw’r chwilio ar gael ar hyn o bryd. Rhowch gynnig arall arni mewn munud.",
       suggestedIntro: "Yn ôl eich atebion, mae’r cyrsiau uwch hyn yn addas i’r gwaith rydych chi’n ei wneud. Gallwch ddal mwy nag un o’r rolau hyn.",
       suggestedNone: "Nid yw eich atebion yn cyfeirio at gwrs uwch eto. Dechreuwch gyda’r cwrs sylfaen, a dewch yn ôl at yr hunanasesiad hwn wrth i’ch rôl newid.",
       date: "Dyddiad: {date}",
@@ -1221,6 +1227,127 @@
 
   function pageElement(index) { return document.getElementById("page-" + pageIds[index]); }
 
+  // ------------------------------------------------------------------ lessons delivered one file each
+
+  // A large course ships each lesson as lessons/<id>.js, which calls coursebuildLesson(id, html). A script
+  // element rather than fetch(), because it loads from file:// and in LMS frames that block fetch.
+  var lessonLoads = {};
+  var splitLessons = !!document.querySelector(".page[data-src]");
+
+  function loadScript(src, onError) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.async = true;
+    script.onerror = function () { script.remove(); onError(); };
+    document.head.appendChild(script);
+  }
+
+  function loadLesson(index) {
+    var shell = pageElement(index);
+    if (!shell || !shell.hasAttribute("data-src")) return Promise.resolve(shell);
+    var id = shell.getAttribute("data-lesson");
+    if (lessonLoads[id]) return lessonLoads[id].promise;
+    var load = lessonLoads[id] = {};
+    load.promise = new Promise(function (resolve, reject) { load.resolve = resolve; load.reject = reject; });
+    loadScript(shell.getAttribute("data-src"), function () {
+      delete lessonLoads[id];
+      $("[data-loading]", shell).hidden = true;
+      $("[data-load-failed]", shell).hidden = false;
+      load.reject(new Error("lesson " + id + " could not be loaded"));
+    });
+    return load.promise;
+  }
+
+  window.coursebuildLesson = function (id, html) {
+    var load = lessonLoads[id];
+    var shell = document.getElementById("page-lesson-" + id);
+    if (!load || !shell || !shell.hasAttribute("data-src")) return;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var section = template.content.firstElementChild;
+    var hadFocus = shell.contains(document.activeElement);
+    if (shell.classList.contains("is-current")) section.classList.add("is-current");
+    shell.parentNode.replaceChild(section, shell);
+    $all('.question[data-mode="check"]', section).forEach(function (el) {
+      var qid = el.getAttribute("data-question");
+      if (!(qid in state.answers)) return;
+      restoreResponse(data.questions[qid], el, state.answers[qid]);
+      showFeedback(el, data.questions[qid], state.answers[qid], isCorrect(data.questions[qid], state.answers[qid]), false);
+    });
+    if (hadFocus) focusHeading(section);
+    load.resolve(section);
+  };
+
+  function focusHeading(page) {
+    var heading = $("h1", page);
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+  }
+
+  function retryLesson(shell) {
+    $("[data-load-failed]", shell).hidden = true;
+    $("[data-loading]", shell).hidden = false;
+    loadAround(state.page);
+  }
+
+  // The page's lesson, then the next one, so moving on does not wait for the network.
+  function loadAround(index) {
+    loadLesson(index).then(function () {
+      if (index + 1 < pageIds.length) loadLesson(index + 1).catch(function () { /* retried when shown */ });
+    }, function () { /* the shell offers to try again */ });
+  }
+
+  // ------------------------------------------------------------------ search inside the course
+
+  var searchEntries = null;
+
+  function searchIndex() {
+    if (searchEntries) return searchEntries;
+    if (!splitLessons) {
+      searchEntries = Promise.resolve($all(".page--lesson").map(function (el) {
+        var prose = $(".prose", el);
+        return [el.getAttribute("data-page"), $("h1", el).textContent, (prose ? prose.textContent : "").replace(/\s+/g, " ")];
+      }));
+      return searchEntries;
+    }
+    searchEntries = new Promise(function (resolve, reject) {
+      window.coursebuildSearchIndex = resolve;
+      loadScript("lessons/search.js", function () { searchEntries = null; reject(new Error("search index")); });
+    });
+    return searchEntries;
+  }
+
+  function escapeHtml(text) {
+    return text.replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
+  }
+
+  function snippet(text, word) {
+    var at = text.toLowerCase().indexOf(word);
+    var start = Math.max(0, at - 60), end = Math.min(text.length, at + word.length + 90);
+    return (start > 0 ? "…" : "") + escapeHtml(text.slice(start, at)) + "<mark>" + escapeHtml(text.slice(at, at + word.length)) +
+      "</mark>" + escapeHtml(text.slice(at + word.length, end)) + (end < text.length ? "…" : "");
+  }
+
+  function search(query) {
+    var box = $("#cb-search-results");
+    var words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!words.length) { box.innerHTML = ""; return; }
+    searchIndex().then(function (entries) {
+      var found = entries.filter(function (e) {
+        var haystack = (e[1] + " " + e[2]).toLowerCase();
+        return words.every(function (w) { return haystack.indexOf(w) >= 0; });
+      });
+      var shown = found.slice(0, 20);
+      var q = escapeHtml(query.trim());
+      box.innerHTML = "<p>" + (found.length ? t("searchFound", { n: found.length, q: q }) : t("searchNone", { q: q })) +
+        (found.length > shown.length ? t("searchFirst", { n: shown.length }) : "") + ".</p>" +
+        (shown.length ? "<ul>" + shown.map(function (e) {
+          var text = e[2].toLowerCase().indexOf(words[0]) >= 0 ? snippet(e[2], words[0]) : "";
+          return '<li><a href="#page-' + e[0] + '">' + escapeHtml(e[1]) + "</a>" +
+            (text ? '<span class="course-search__snippet">' + text + "</span>" : "") + "</li>";
+        }).join("") + "</ul>" : "");
+    }, function () { box.innerHTML = "<p>" + t("searchUnavailable") + "</p>"; });
+  }
+
   // On a phone the contents list would push every page far down: keep it folded away there.
   var narrow = window.matchMedia ? window.matchMedia("(max-width: 47.99em)") : { matches: false };
   function foldContents() {
@@ -1233,6 +1360,7 @@
     $all(".page.is-current").forEach(function (el) { el.classList.remove("is-current"); });
     var page = pageElement(index);
     page.classList.add("is-current");
+    if (splitLessons) loadAround(index);
     state.page = index;
     if (state.visited.indexOf(index) < 0) state.visited.push(index);
     pageShownAt = now();
@@ -1247,8 +1375,7 @@
     if (data.pages[index].kind === "results") renderResults();
     if (focus && narrow.matches) foldContents();
     if (focus) {
-      var heading = $("h1", page);
-      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      focusHeading(page);
       window.scrollTo(0, 0);
     }
     updateProgress();
@@ -1707,6 +1834,7 @@
     else if (el.hasAttribute("data-retry")) retryAssessment();
     else if (el.hasAttribute("data-print")) printCertificate();
     else if (el.hasAttribute("data-exit")) exitCourse();
+    else if (el.hasAttribute("data-load-lesson")) retryLesson(el.closest(".page"));
     else if (el.hasAttribute("data-dismiss-notice")) { $("#page-no-lms").hidden = true; show(state.page, true); }
   }
 
@@ -1769,6 +1897,11 @@
     if (adapter.primary.returnUrl && adapter.primary.returnUrl()) $("[data-exit]").hidden = false;
     var form = $("#cb-assessment");
     if (form) form.addEventListener("submit", submitAssessment);
+    var searchForm = $("[data-search]");
+    if (searchForm) {
+      searchForm.hidden = false;
+      searchForm.addEventListener("submit", function (event) { event.preventDefault(); search($("#cb-search").value); });
+    }
     window.addEventListener("pagehide", leave);
     window.addEventListener("beforeunload", leave);
     if (endedNotice !== null) {
