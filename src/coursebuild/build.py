@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursebuild.cache import BuildCache, LessonCache, build_key
 from coursebuild.catalogue import Catalogue, find_catalogue, load_catalogue
 from coursebuild.errors import Problem, Problems
 from coursebuild.load import load_course
@@ -16,7 +17,7 @@ from coursebuild.model import Course, Pathway
 from coursebuild.parse import parse_course
 from coursebuild.paths import forget_listings
 from coursebuild.products import check_product_course
-from coursebuild.render import Site, load_theme, render_course, theme_search_path
+from coursebuild.render import Site, Translation, load_theme, render_course, theme_search_path
 from coursebuild.targets import EmbeddedLrs, get_target
 from coursebuild.validate import validate_course
 from coursebuild.write import write_atomically, zip_bytes
@@ -31,6 +32,7 @@ class CourseBuild:
     site: Site | None = None
     packages: dict[str, bytes] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    language: str | None = None  # a translation's language (translations/<language>/), None for the source
 
     @property
     def ok(self) -> bool:
@@ -38,7 +40,8 @@ class CourseBuild:
 
     def package_name(self, fmt: str) -> str:
         assert self.course is not None
-        return f"{self.course.id}-{self.course.config.version}-{fmt}.zip"
+        language = f"{self.language}-" if self.language else ""
+        return f"{self.course.id}-{self.course.config.version}-{language}{fmt}.zip"
 
 
 _catalogues: dict[Path, Catalogue | None] = {}
@@ -57,18 +60,42 @@ def _catalogue_for(root: Path, problems: Problems) -> Catalogue | None:
     return _catalogues[path]
 
 
-def compile_course(root: Path, project_root: Path | None = None, draft: bool = False) -> CourseBuild:
+def compile_course(
+    root: Path, project_root: Path | None = None, draft: bool = False, language: str | None = None,
+    cache_dir: Path | None = None, delivery: str | None = None,
+) -> CourseBuild:
     """Load, parse and validate one course; render it if it is valid.
 
-    `draft` lets a product course with unfilled facts build anyway, marked DRAFT on every page.
+    `draft` lets a product course with unfilled facts build anyway, marked DRAFT on every page; for a
+    translation (`language`), it lets units not yet translated (or stale) build in the source language.
+    With `cache_dir`, unchanged lessons are taken from the lesson cache instead of being parsed again (not
+    for translations, whose lessons are assembled from two files). `delivery` ("single", "split" or
+    "auto") overrides the course's own setting.
     """
     forget_listings()
     problems = Problems(project_root)
-    result = CourseBuild(root, problems)
+    result = CourseBuild(root, problems, language=language)
     loaded = load_course(root, problems)
     if loaded is None:
         return result
-    course = parse_course(loaded, problems)
+    translation = None
+    untranslated = False
+    if language is not None:
+        from coursebuild.translation.build import translated_course
+
+        found = translated_course(loaded, language, draft, problems)
+        if found is None:
+            return result
+        loaded, source, untranslated = found
+        translation = Translation(language, source)
+    lesson_cache = LessonCache(cache_dir, root, project_root) if cache_dir is not None and language is None else None
+    course = parse_course(loaded, problems, lesson_cache)
+    if lesson_cache is not None:
+        lesson_cache.save()
+    if translation is not None:
+        keep_target_order(course, translation.source)
+    if delivery is not None:
+        course.config = course.config.model_copy(update={"delivery": delivery})
     result.course = course
     result.catalogue = _catalogue_for(root, problems)
     validate_course(course, result.catalogue, problems)
@@ -79,8 +106,8 @@ def compile_course(root: Path, project_root: Path | None = None, draft: bool = F
     )
     if problems.errors or theme is None:
         return result
-    marked_draft = draft and course.config.pathway is Pathway.PRODUCT and bool(problems.warnings)
-    result.site = render_course(course, theme, problems, result.catalogue, draft=marked_draft)
+    marked_draft = draft and (untranslated or course.config.pathway is Pathway.PRODUCT and bool(problems.warnings))
+    result.site = render_course(course, theme, problems, result.catalogue, draft=marked_draft, translation=translation)
     return result
 
 
@@ -91,21 +118,81 @@ def build_course(
     project_root: Path | None = None,
     draft: bool = False,
     embedded_lrs: EmbeddedLrs | None = None,
+    language: str | None = None,
+    cache_dir: Path | None = None,
+    delivery: str | None = None,
 ) -> CourseBuild:
-    """Compile one course and package it in each format; write the zips only if all are clean."""
-    result = compile_course(root, project_root, draft)
+    """Compile one course (or its translation into `language`) and package it in each format; write the
+    zips only if all are clean.
+
+    With `cache_dir`, a course whose inputs are all unchanged since a clean build reuses that build's
+    packages (see coursebuild.cache); the bytes are the same either way.
+    """
+    cache = key = None
+    if cache_dir is not None:
+        cache = BuildCache(cache_dir)
+        options = ("build", formats, draft, embedded_lrs, str(root), str(project_root), delivery, language)
+        key = build_key(root, theme_search_path(root), find_catalogue(root.resolve()), options)
+        result = _from_cache(cache.get(key), root, project_root, language)
+        if result is None:
+            result = _package(root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery)
+            if result.ok and result.course is not None and result.packages:
+                slot = repr((str(root.resolve()), options))
+                cache.put(key, {"course": result.course, "packages": result.packages, "problems": result.problems.items},
+                          slot)
+    else:
+        result = _package(root, formats, project_root, draft, embedded_lrs, language, delivery=delivery)
+    if result.problems.errors or out_dir is None or result.course is None:
+        return result
+    for fmt, data in result.packages.items():
+        path = out_dir / result.package_name(fmt)
+        write_atomically(path, data)
+        result.written.append(path)
+    return result
+
+
+def keep_target_order(course: Course, source: Course) -> None:
+    """Matching targets in the order of the source language's sorting (see PlacedQuestion.target_order)."""
+    from coursebuild.model import MatchingQuestion
+
+    originals = {p.question.id: p for p in source.all_questions()}
+    for placed in course.all_questions():
+        original = originals.get(placed.question.id)
+        question = placed.question
+        if not isinstance(question, MatchingQuestion) or original is None:
+            continue
+        assert isinstance(original.question, MatchingQuestion)
+        mapping = {p.target: t.target for p, t in zip(original.question.pairs, question.pairs)}
+        mapping.update(zip(original.question.distractors, question.distractors))
+        placed.target_order = [mapping.get(target, target) for target in original.targets()]
+
+
+def _from_cache(entry: dict | None, root: Path, project_root: Path | None, language: str | None) -> CourseBuild | None:
+    if entry is None:
+        return None
+    try:
+        problems = Problems(project_root, list(entry["problems"]))
+        result = CourseBuild(root, problems, course=entry["course"], packages=dict(entry["packages"]), language=language)
+        if not isinstance(result.course, Course) or not all(isinstance(v, bytes) for v in result.packages.values()):
+            return None
+        if not all(isinstance(p, Problem) and not p.is_error for p in problems.items):
+            return None
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return result
+
+
+def _package(
+    root: Path, formats: list[str] | None, project_root: Path | None, draft: bool, embedded_lrs: EmbeddedLrs | None,
+    language: str | None = None, cache_dir: Path | None = None, delivery: str | None = None,
+) -> CourseBuild:
+    result = compile_course(root, project_root, draft, language, cache_dir, delivery)
     if result.site is None or result.course is None:
         return result
     for fmt in formats or result.course.config.formats:
         target = get_target(fmt)
         target.embedded_lrs = embedded_lrs
         result.packages[fmt] = zip_bytes(target.package(result.site, result.problems))
-    if result.problems.errors or out_dir is None:
-        return result
-    for fmt, data in result.packages.items():
-        path = out_dir / result.package_name(fmt)
-        write_atomically(path, data)
-        result.written.append(path)
     return result
 
 

@@ -5,6 +5,8 @@ Exit codes: 0 success, 1 content errors (each printed with file and line), 2 usa
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from pathlib import Path
 
@@ -12,8 +14,10 @@ import click
 
 from coursebuild import __version__
 from coursebuild.build import CourseBuild, build_course, compile_course, sorted_problems
+from coursebuild.cache import DEFAULT_CACHE_DIR
 from coursebuild.errors import ContentError, Problem
 from coursebuild.load import discover_courses
+from coursebuild.render import SPLIT_ABOVE
 from coursebuild.targets import get_target, registered_formats
 
 COURSES_DIR = Path("courses")
@@ -38,6 +42,21 @@ def _check_formats(formats: tuple[str, ...]) -> list[str] | None:
     return list(formats) or None
 
 
+def _language_jobs(dirs: list[Path], language: str | None) -> list[tuple[Path, str | None]]:
+    """(course folder, language) to build: the source (None), one translation, or all of them."""
+    if language is None:
+        return [(d, None) for d in dirs]
+    if language != "all":
+        from coursebuild.translation.workflow import LANGUAGE
+
+        if not LANGUAGE.match(language):
+            raise click.BadParameter(f"'{language}' is not a language tag (for example cy) or 'all'", param_hint="--lang")
+        return [(d, language) for d in dirs]
+    from coursebuild.translation.store import languages
+
+    return [(d, lang) for d in dirs for lang in [None, *languages(d)]]
+
+
 def _report(results: list[CourseBuild], verb: str) -> None:
     problems: list[Problem] = sorted_problems([p for r in results for p in r.problems.items])
     seen = set()
@@ -56,20 +75,69 @@ def _report(results: list[CourseBuild], verb: str) -> None:
         click.echo(f"{len(results)} course{'s' if len(results) != 1 else ''} valid")
 
 
-def _run_all(course_dirs: list[Path], run, label: str) -> list[CourseBuild]:
+def _run_all(course_dirs: list[Path], run, label: str, jobs: int = 1) -> list[CourseBuild]:
+    """Run `run(course_dir, project_root)` for every course, in `jobs` processes; results in input order.
+
+    `run` must be picklable (a module-level function or functools.partial of one) when jobs > 1. Progress
+    is a rich bar on a terminal and one plain line per finished course otherwise (CI logs), on stderr.
+    """
     project_root = Path.cwd()
-    if len(course_dirs) > 1 and sys.stderr.isatty():
+    jobs = max(1, min(jobs, len(course_dirs)))
+    results: list[CourseBuild | None] = [None] * len(course_dirs)
+    show = len(course_dirs) > 1
+    if show and sys.stderr.isatty():
         from rich.progress import Progress
 
-        results = []
         with Progress(transient=True) as progress:
             task = progress.add_task(label, total=len(course_dirs))
-            for course_dir in course_dirs:
-                progress.update(task, description=f"{label} {course_dir}")
-                results.append(run(course_dir, project_root))
+            for index, result in _each_result(course_dirs, run, project_root, jobs):
+                results[index] = result
+                progress.update(task, description=f"{label} {_job_name(course_dirs[index])}")
                 progress.advance(task)
-        return results
-    return [run(course_dir, project_root) for course_dir in course_dirs]
+    else:
+        done = 0
+        for index, result in _each_result(course_dirs, run, project_root, jobs):
+            results[index] = result
+            done += 1
+            if show:
+                click.echo(f"[{done}/{len(course_dirs)}] {label} {_job_name(course_dirs[index])}", err=True)
+    return [r for r in results if r is not None]
+
+
+def _job_name(job) -> str:
+    """A course folder, or a (folder, language) pair as `folder (cy)`."""
+    if isinstance(job, tuple):
+        return f"{job[0]} ({job[1]})" if job[1] else str(job[0])
+    return str(job)
+
+
+def _each_result(course_dirs: list[Path], run, project_root: Path, jobs: int):
+    """(index, result) pairs as courses finish: in this process when jobs == 1, else in a process pool."""
+    if jobs == 1:
+        for index, course_dir in enumerate(course_dirs):
+            yield index, run(course_dir, project_root)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(run, course_dir, project_root): i for i, course_dir in enumerate(course_dirs)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _build_one(job: tuple[Path, str | None], project_root: Path, formats: list[str] | None, out_dir: Path | None,
+               draft: bool, embedded, cache_dir: Path | None, delivery: str | None = None) -> CourseBuild:
+    course_dir, language = job
+    result = build_course(course_dir, formats, out_dir, project_root, draft, embedded, language, cache_dir, delivery)
+    result.site = None  # the packages hold it; not sending it back from a worker saves time and memory
+    return result
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,12 +150,24 @@ def main() -> None:
 @click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT", help="Output format (repeatable); default: the course's own list.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder for the packages.")
-@click.option("--draft", is_flag=True, help="Build product courses with unfilled facts anyway, marked DRAFT on every page.")
+@click.option("--draft", is_flag=True, help="Build product courses with unfilled facts, or translations with units not yet "
+              "translated (shown in the source language), anyway, marked DRAFT on every page.")
+@click.option("--lang", "language", metavar="LANG", help="Build the translation in translations/LANG/ (for example cy), "
+              "or 'all': the source language and every translation.")
 @click.option("--embed-lrs-credentials", nargs=2, metavar="ENDPOINT AUTH", default=None,
               help="UNSAFE: write an LRS endpoint and Authorization value into SCORM packages so they send xAPI "
                    "statements there. Prefer cmi5, or launch parameters from the LMS.")
-def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path, draft: bool,
-          embed_lrs_credentials: tuple[str, str] | None) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Build N courses at once in separate processes; default: the number of cores; -j 1 is serial.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CACHE_DIR,
+              show_default=True, help="Where unchanged courses' packages are kept between builds.")
+@click.option("--no-cache", is_flag=True, help="Build everything from the sources, neither reading nor writing the cache.")
+@click.option("--delivery", type=click.Choice(["auto", "single", "split"]), default=None,
+              help="How lessons reach the learner, overriding each course's `delivery`: all in one page, or one "
+                   f"file per lesson loaded when opened; auto splits courses of more than {SPLIT_ABOVE} lessons.")
+def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path, draft: bool, language: str | None,
+          embed_lrs_credentials: tuple[str, str] | None, jobs: int | None, cache_dir: Path, no_cache: bool,
+          delivery: str | None) -> None:
     """Build packages for COURSE_DIRS (default: every course under ./courses)."""
     chosen = _check_formats(formats)
     dirs = _course_dirs(course_dirs)
@@ -106,7 +186,10 @@ def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path
             "cmi5 or LMS launch parameters, which never put credentials in a package.",
             err=True,
         )
-    results = _run_all(dirs, lambda d, root: build_course(d, chosen, out_dir, root, draft, embedded), "building")
+    work = _language_jobs(dirs, language)
+    run = functools.partial(_build_one, formats=chosen, out_dir=out_dir, draft=draft, embedded=embedded,
+                            cache_dir=None if no_cache else cache_dir, delivery=delivery)
+    results = _run_all(work, run, "building", jobs or _default_jobs())
     _report(results, "build")
     if not course_dirs:
         from coursebuild.catalogue_page import write_catalogue_page
@@ -294,7 +377,9 @@ def report(out: Path, lrs: str | None, netrc_file: Path | None, files: tuple[Pat
 
 from coursebuild.inspect_cli import inspect_command  # noqa: E402  (self-contained commands, registered last)
 from coursebuild.product_cli import new_group, update_group  # noqa: E402
+from coursebuild.translate_cli import translate_group  # noqa: E402
 
 main.add_command(inspect_command)
 main.add_command(new_group)
 main.add_command(update_group)
+main.add_command(translate_group)

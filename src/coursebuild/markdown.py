@@ -26,6 +26,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from pydantic import ValidationError
 
 from coursebuild.errors import Problems
+from coursebuild.interface import text as interface_text
 from coursebuild.model import QUESTION_MODELS, BodyPart, HtmlPart, Media, PlacedQuestion, QuestionPart, SourceRef
 from coursebuild.paths import exists_exactly, near_miss, resolve_inside
 from coursebuild.yamlfile import YamlSyntaxError, describe_validation_error, parse_yaml
@@ -90,6 +91,7 @@ class ParseContext:
     questions: list[PlacedQuestion] = field(default_factory=list)
     assets: set[str] = field(default_factory=set)
     lesson_links: dict[str, str] = field(default_factory=dict)
+    language: str = "en-GB"  # of the interface labels the renderer writes (call-outs, transcripts)
 
     def line(self, token_map: list[int] | None) -> int | None:
         return None if token_map is None else token_map[0] + self.first_line
@@ -105,6 +107,11 @@ class ParsedMarkdown:
 
 
 # --------------------------------------------------------------------------- rules
+
+
+def _label(env: Any, key: str) -> str:
+    ctx = env.get("coursebuild") if isinstance(env, dict) else None
+    return str(interface_text(ctx.language if ctx is not None else None, key))
 
 
 def _is_callout(params: str, *args: Any) -> bool:
@@ -126,7 +133,7 @@ def _render_callout(self: Any, tokens: list[Token], idx: int, options: Any, env:
                 later.meta["kind"] = kind
                 break
             depth -= 1
-    label = CALLOUTS[kind]
+    label = _label(env, f"callout.{kind}")
     if kind == "key-points":
         return f'<section class="callout callout--{kind}" aria-label="{label}">\n<h2>{label}</h2>\n'
     return f'<aside class="callout callout--{kind}" aria-label="{label}">\n<p class="callout__label">{label}</p>\n'
@@ -307,14 +314,15 @@ def _collect_media(state: StateCore) -> None:
                 continue
             ctx.assets.add(relative)
             files[key] = relative
-        token.meta["media"] = (media, files, render_inline_block(media.transcript or ""))
+        labels = (_label(state.env, "transcript"), _label(state.env, "captions"))
+        token.meta["media"] = (media, files, render_inline_block(media.transcript or ""), labels)
 
 
 def render_inline_block(text: str) -> str:
     return sanitise(markdown_parser().render(text)) if text else ""
 
 
-def _media_html(media: Media, files: dict[str, str], transcript_html: str) -> str:
+def _media_html(media: Media, files: dict[str, str], transcript_html: str, labels: tuple[str, str]) -> str:
     from html import escape
 
     src = escape(files.get("src", ""))
@@ -324,12 +332,12 @@ def _media_html(media: Media, files: dict[str, str], transcript_html: str) -> st
         poster = f' poster="{escape(files["poster"])}"' if "poster" in files else ""
         track = (
             f'<track kind="captions" src="{escape(files["captions"])}" srclang="{escape(media.captions_language)}" '
-            f'label="Captions" default>' if "captions" in files else ""
+            f'label="{escape(labels[1])}" default>' if "captions" in files else ""
         )
         player = f'<video controls preload="none" playsinline{poster}><source src="{src}">{track}</video>'
     return (
         f'<figure class="media media--{media.kind}"><figcaption>{escape(media.title)}</figcaption>{player}'
-        f'<details class="media__transcript"><summary>Transcript<span class="visually-hidden">: {escape(media.title)}</span></summary>'
+        f'<details class="media__transcript"><summary>{escape(labels[0])}<span class="visually-hidden">: {escape(media.title)}</span></summary>'
         f"{transcript_html}</details></figure>\n"
     )
 
@@ -370,7 +378,7 @@ def markdown_parser() -> MarkdownIt:
     md.core.ruler.push("coursebuild_headings", _lesson_headings)
     md.renderer.fence_default = md.renderer.rules.get("fence") or md.renderer.renderToken  # type: ignore[attr-defined]
     md.add_render_rule("fence", _render_fence)
-    md.add_render_rule("table_open", lambda self, t, i, o, e: '<div class="table-wrap" role="region" tabindex="0" aria-label="Table">\n<table>\n')
+    md.add_render_rule("table_open", lambda self, t, i, o, e: f'<div class="table-wrap" role="region" tabindex="0" aria-label="{_label(e, "table")}">\n<table>\n')
     md.add_render_rule("table_close", lambda self, t, i, o, e: "</table>\n</div>\n")
     return md
 
@@ -416,7 +424,7 @@ def render_fragment(text: str, ctx: ParseContext) -> str:
     """Markdown for a short field (a prompt, a feedback, a scene), checked like a lesson but without questions."""
     if not text:
         return ""
-    nested = ParseContext(ctx.path, ctx.course_root, ctx.first_line, ctx.problems, allow_questions=False)
+    nested = ParseContext(ctx.path, ctx.course_root, ctx.first_line, ctx.problems, allow_questions=False, language=ctx.language)
     nested.assets = ctx.assets
     parsed = parse_markdown(text, nested)
     return "".join(part.html for part in parsed.parts if isinstance(part, HtmlPart))

@@ -123,6 +123,9 @@ class CourseConfig(Strict):
     theme: Slug = "default"
     brand: Brand = Brand()
     formats: list[str] = ["scorm12", "scorm2004", "cmi5", "xapi", "web"]
+    # How lessons reach the learner: all in the page, one file per lesson loaded when shown, or "auto"
+    # (one file per lesson once a course has more lessons than coursebuild.render.SPLIT_ABOVE).
+    delivery: Literal["auto", "single", "split"] = "auto"
     base_iri: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")]
     modules: list[ModuleConfig] | None = None
     lessons: list[str] | None = None
@@ -470,9 +473,19 @@ class PlacedQuestion:
     feedback_html: str = ""
     option_feedback_html: dict[str, str] = field(default_factory=dict)
     lines: Lines = field(default_factory=dict)
+    # A translated matching question keeps the source's order of targets (sorted in the source language),
+    # so target ids (t1, t2, ...) and SCORM 1.2 letters mean the same in every language.
+    target_order: list[str] | None = None
 
     def line_of(self, *path: str | int) -> int | None:
         return line_in(self.lines, path, self.source.line)
+
+    def targets(self) -> list[str]:
+        """A matching question's targets and distractors in their reporting (and display) order."""
+        assert isinstance(self.question, MatchingQuestion)
+        if self.target_order is not None:
+            return list(self.target_order)
+        return sorted({p.target for p in self.question.pairs} | set(self.question.distractors))
 
 
 @dataclass

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from coursebuild.cache import LessonCache
 from coursebuild.errors import Problems
 from coursebuild.load import LoadedCourse, MarkdownSource, ScenarioFile
-from coursebuild.markdown import ParseContext, parse_markdown, render_fragment, render_inline
+from coursebuild.markdown import ParseContext, ParsedMarkdown, parse_markdown, render_fragment, render_inline
 from coursebuild.model import (
     Assessment,
     AssessmentMeta,
@@ -24,8 +25,9 @@ from coursebuild.model import (
 from coursebuild.paths import check_reference
 
 
-def parse_course(loaded: LoadedCourse, problems: Problems) -> Course:
-    return _CourseParser(loaded, problems).parse()
+def parse_course(loaded: LoadedCourse, problems: Problems, lesson_cache: LessonCache | None = None) -> Course:
+    """The course model; with `lesson_cache`, lessons whose text and surroundings are unchanged are not re-parsed."""
+    return _CourseParser(loaded, problems, lesson_cache).parse()
 
 
 def drop_title_heading(body: str, title: str) -> str:
@@ -41,13 +43,15 @@ def drop_title_heading(body: str, title: str) -> str:
 
 
 class _CourseParser:
-    def __init__(self, loaded: LoadedCourse, problems: Problems):
+    def __init__(self, loaded: LoadedCourse, problems: Problems, lesson_cache: LessonCache | None = None):
         self.loaded = loaded
         self.problems = problems
+        self.lesson_cache = lesson_cache
         self.assets: set[str] = set()
+        self.language = loaded.config.language
 
     def context(self, path: Path, first_line: int, allow_questions: bool = True) -> ParseContext:
-        ctx = ParseContext(path, self.loaded.root, first_line, self.problems, allow_questions)
+        ctx = ParseContext(path, self.loaded.root, first_line, self.problems, allow_questions, language=self.language)
         ctx.assets = self.assets
         return ctx
 
@@ -78,10 +82,8 @@ class _CourseParser:
     def lesson(self, source: MarkdownSource, module_id: str | None) -> Lesson:
         meta = source.meta
         assert isinstance(meta, LessonMeta)
-        lesson_assets: set[str] = set()
-        ctx = ParseContext(source.path, self.loaded.root, source.body_first_line, self.problems)
-        ctx.assets = lesson_assets
-        parsed = parse_markdown(drop_title_heading(source.body, meta.title), ctx)
+        parsed = self.lesson_body(source, drop_title_heading(source.body, meta.title))
+        lesson_assets = parsed.assets
         if parsed.word_count == 0 and not parsed.questions:
             self.problems.error(
                 source.path, source.body_first_line, "this lesson has no content", "write the lesson below the front matter"
@@ -99,6 +101,23 @@ class _CourseParser:
             meta, SourceRef(source.path, 1), module_id, parsed.parts, parsed.questions, lesson_assets,
             parsed.word_count, source.meta_doc.lines,
         )
+
+    def lesson_body(self, source: MarkdownSource, text: str) -> ParsedMarkdown:
+        """The lesson's Markdown parsed, with the problems it has; from the lesson cache when it holds it."""
+        cache = self.lesson_cache
+        key = cache.key(str(source.path), source.body_first_line, self.language, text) if cache is not None else ""
+        cached = cache.get(key) if cache is not None else None
+        if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], ParsedMarkdown):
+            parsed, found = cached
+            self.problems.items.extend(found)
+            return parsed
+        own = Problems(self.problems.root)
+        ctx = ParseContext(source.path, self.loaded.root, source.body_first_line, own, language=self.language)
+        parsed = parse_markdown(text, ctx)
+        if cache is not None:
+            cache.put(key, (parsed, own.items))
+        self.problems.extend(own)
+        return parsed
 
     def question_text(self, placed: PlacedQuestion) -> None:
         question = placed.question

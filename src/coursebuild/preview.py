@@ -8,11 +8,12 @@ This LMS records and shows; it is not a conformance checker (the test suite's st
 
 from __future__ import annotations
 
-import io
+import atexit
 import json
+import shutil
+import tempfile
 import threading
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from coursebuild.build import build_course
+from coursebuild.build import compile_course
+from coursebuild.targets import get_target
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -45,12 +47,18 @@ class PreviewState:
     registration: str = field(default_factory=lambda: str(uuid.uuid4()))
     changed: threading.Condition = field(default_factory=threading.Condition)
 
+    cache_dir: Path = field(default_factory=lambda: _session_cache())
+
     def rebuild(self) -> None:
-        result = build_course(self.course_dir, [self.fmt], None, Path.cwd())
+        """Compile and package the course in memory: the same files the zip would hold, without zipping
+        them only to unzip them again, and with unchanged lessons taken from this session's lesson cache."""
+        result = compile_course(self.course_dir, Path.cwd(), cache_dir=self.cache_dir)
+        package = None
+        if result.site is not None and not result.problems.errors:
+            package = get_target(self.fmt).package(result.site, result.problems)
         with self.changed:
-            if result.ok and self.fmt in result.packages:
-                with zipfile.ZipFile(io.BytesIO(result.packages[self.fmt])) as archive:
-                    self.files = {name: archive.read(name) for name in archive.namelist()}
+            if package is not None and not result.problems.errors:
+                self.files = package
                 self.errors = [p.format() for p in result.problems.warnings]
             else:
                 self.errors = [p.format() for p in result.problems.items] or ["the build failed"]
@@ -79,6 +87,13 @@ class PreviewState:
             "moveOn": "CompletedAndPassed",
             "masteryScore": 0.8,
         }
+
+
+def _session_cache() -> Path:
+    """A lesson cache for this preview session alone, removed when it ends."""
+    folder = Path(tempfile.mkdtemp(prefix="coursebuild-preview-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def _page() -> bytes:
@@ -190,7 +205,7 @@ def watch(state: PreviewState, stop: threading.Event, on_rebuild: Any = None) ->
     """Rebuild whenever a file of the course (or its themes and catalogue) changes."""
     from watchfiles import watch as watch_changes
 
-    for _changes in watch_changes(state.course_dir, stop_event=stop, debounce=150, step=50, rust_timeout=500):
+    for _changes in watch_changes(state.course_dir, stop_event=stop, debounce=40, step=20, rust_timeout=500):
         state.rebuild()
         if on_rebuild:
             on_rebuild(state)

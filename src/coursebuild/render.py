@@ -15,11 +15,13 @@ from typing import Any
 
 import jinja2
 import yaml
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coursebuild import __version__
 from coursebuild.catalogue import Catalogue
 from coursebuild.errors import Problems
+from coursebuild.interface import text, translator
 from coursebuild.model import Course, HtmlPart, Level
 from coursebuild.profile import profile_json
 from coursebuild.runtime_data import course_data
@@ -120,7 +122,8 @@ def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
 
 
 def _page_titles(course: Course) -> dict[str, str]:
-    titles = {"home": "Introduction", "results": "Your results"}
+    language = course.config.language
+    titles = {"home": str(text(language, "introduction")), "results": str(text(language, "results"))}
     titles.update({f"lesson-{lesson.id}": lesson.meta.title for lesson in course.lessons})
     titles.update({f"scenario-{s.id}": s.source_model.title for s in course.scenarios})
     if course.assessment:
@@ -140,6 +143,50 @@ def _pager(course: Course, pages: list[dict[str, Any]]) -> dict[str, dict[str, A
     return result
 
 
+# Above this many lessons each lesson is its own file, loaded when the learner opens it, so the first
+# page does not wait for the whole course (a course's `delivery` setting overrides it).
+SPLIT_ABOVE = 40
+_LESSON_PAGE = '{% import "macros.html" as m with context %}{% include "page_lesson.html" %}'
+
+
+def lessons_split(course: Course) -> bool:
+    """Whether the course's lessons are delivered one file each (see docs/authoring.md, Delivery)."""
+    delivery = course.config.delivery
+    return delivery == "split" or (delivery == "auto" and len(course.lessons) > SPLIT_ABOVE)
+
+
+def _script_call(function: str, *args: Any) -> bytes:
+    """`function(args...);` as a script; JSON is a JavaScript expression once U+2028/9 are escaped."""
+    encoded = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
+    encoded = encoded.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"{function}({encoded});\n".encode("utf-8")
+
+
+def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, Any]) -> dict[str, bytes]:
+    """lessons/<id>.js for every lesson, and lessons/search.js with each lesson's text for the course search.
+
+    Scripts rather than HTML fetched with fetch(): a script element loads from file:// and inside LMS frames
+    and sandboxes that block fetch and XMLHttpRequest, and needs no server to send the right MIME type.
+    """
+    template = env.from_string(_LESSON_PAGE)
+    files: dict[str, bytes] = {}
+    index = []
+    for module in course.modules:
+        for lesson in module.lessons:
+            html = template.render(**context, module=module, lesson=lesson)
+            files[f"lessons/{lesson.id}.js"] = _script_call("coursebuildLesson", lesson.id, html)
+            index.append([f"lesson-{lesson.id}", lesson.meta.title, _plain_text(html)])
+    files["lessons/search.js"] = _script_call("coursebuildSearchIndex", index)
+    return files
+
+
+def _plain_text(html: str) -> str:
+    from lxml import html as lxml_html
+
+    prose = lxml_html.fromstring(html).find_class("prose")
+    return " ".join(" ".join(part.text_content().split()) for part in prose)
+
+
 @dataclass
 class Site:
     """The rendered course: output path -> bytes, shared by every package format."""
@@ -147,14 +194,20 @@ class Site:
     files: dict[str, bytes]
     course: Course
     catalogue: Catalogue | None = None
+    translation: str | None = None  # the language of a translated build (`--lang`), None for the source
 
 
 def render_course(
-    course: Course, theme: Theme, problems: Problems, catalogue: Catalogue | None = None, draft: bool = False
+    course: Course, theme: Theme, problems: Problems, catalogue: Catalogue | None = None, draft: bool = False,
+    translation: Translation | None = None,
 ) -> Site | None:
-    """The rendered site, or None (with a problem naming the template line) if the theme is broken."""
+    """The rendered site, or None (with a problem naming the template line) if the theme is broken.
+
+    `draft` marks every page DRAFT (a product course with unfilled facts, or a translation with units
+    still in the source language); `translation` is set for a build in another language than the source's.
+    """
     try:
-        return _render(course, theme, catalogue, draft)
+        return _render(course, theme, catalogue, draft, translation)
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or theme.name, exc.lineno, f"theme template error: {exc.message}")
     except jinja2.TemplateError as exc:
@@ -162,13 +215,25 @@ def render_course(
     return None
 
 
-def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bool) -> Site:
+@dataclass
+class Translation:
+    """A build in a translation's language: its code (the translations/ folder) and the source course,
+    whose activity names go into the xAPI language maps beside the translated ones."""
+
+    language: str
+    source: Course
+
+
+def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bool, translation: Translation | None) -> Site:
     env = _environment(tuple(theme.folders))
     defaults = {"organisation": "", "logo": None, "primary_colour": None}
     brand = {**defaults, **theme.brand, **{k: v for k, v in course.config.brand.model_dump().items() if v}}
     data = course_data(course)
     data["tracking"] = tracking_data(course, catalogue)
-    page = env.get_template("course.html").render(
+    if translation is not None:
+        merge_language_maps(data["tracking"], tracking_data(translation.source, catalogue), course.config.language)
+    split = lessons_split(course)
+    context = dict(
         course=course,
         config=course.config,
         brand=brand,
@@ -176,16 +241,39 @@ def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bo
         levels=list(Level),
         data=data,
         draft=draft,
+        draft_message="draft_translation" if draft and translation is not None else "draft",
+        t=translator(course.config.language),
+        markup=Markup,
         generator=f"coursebuild {__version__}",
         HtmlPart=HtmlPart,
         questions={p.question.id: p for p in course.all_questions()},
         pager=_pager(course, data["pages"]),
+        split=split,
     )
+    page = env.get_template("course.html").render(**context)
     files: dict[str, bytes] = {"index.html": page.encode("utf-8"), "xapi/profile.jsonld": profile_json()}
+    if split:
+        files.update(_lesson_files(env, course, context))
     for output, path in theme.static_files().items():
         files[output] = path.read_bytes()
     for path in sorted(RUNTIME_DIR.glob("*.js")):
         files["runtime/" + path.name] = path.read_bytes()
     for asset in sorted(course.assets):
         files[asset] = (course.root / asset).read_bytes()
-    return Site(files, course, catalogue)
+    return Site(files, course, catalogue, translation.language if translation else None)
+
+
+def merge_language_maps(translated: Any, source: Any, language: str) -> None:
+    """Add the source's wording to every language map of `translated` (xAPI names and descriptions), so
+    an activity's definition carries both languages whichever package a learner used."""
+    if isinstance(translated, dict) and isinstance(source, dict):
+        if set(translated) == {language} and len(source) == 1 and all(isinstance(v, str) for v in source.values()):
+            for key, value in source.items():
+                translated.setdefault(key, value)
+            return
+        for key, value in translated.items():
+            if key in source:
+                merge_language_maps(value, source[key], language)
+    elif isinstance(translated, list) and isinstance(source, list) and len(translated) == len(source):
+        for a, b in zip(translated, source):
+            merge_language_maps(a, b, language)

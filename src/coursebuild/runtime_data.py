@@ -47,7 +47,7 @@ def question_data(placed: PlacedQuestion) -> dict[str, Any]:
         data["min"], data["max"] = low, high
     elif isinstance(q, MatchingQuestion):
         data["sources"] = [p.source for p in q.pairs]
-        data["targets"] = sorted({p.target for p in q.pairs} | set(q.distractors))
+        data["targets"] = placed.targets()
         data["correct"] = {p.source: p.target for p in q.pairs}
     elif isinstance(q, SequencingQuestion):
         data["correct"] = list(q.items)

@@ -136,7 +136,7 @@ def question_definition(placed: PlacedQuestion, language: str) -> dict[str, Any]
         low, high = q.bounds
         fields.update(interaction_type="numeric", correct_responses_pattern=[f"{low:g}[:]{high:g}"])
     elif isinstance(q, MatchingQuestion):
-        targets = sorted({p.target for p in q.pairs} | set(q.distractors))
+        targets = placed.targets()
         fields.update(
             interaction_type="matching",
             source=_components([(f"s{i + 1}", p.source) for i, p in enumerate(q.pairs)], language),

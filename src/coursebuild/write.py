@@ -7,14 +7,54 @@ failed build never leaves a partial file or removes the previous package.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _STORED_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".mp3", ".woff2", ".zip")
+_LEVEL = 6
+
+# Deflated members by content hash. The five formats of a course share most of their files (the page, the
+# runtime, the theme), so each is deflated once per process and its bytes reused; capped so a catalogue
+# build does not keep every course's page.
+_deflated: dict[bytes, bytes] = {}
+_deflated_size = 0
+_DEFLATED_CAP = 64 * 1024 * 1024
+
+
+def _deflate(data: bytes) -> bytes:
+    """Raw deflate of `data` exactly as zipfile makes it (compressobj(level, DEFLATED, -15), then flush)."""
+    global _deflated_size
+    digest = hashlib.sha256(data).digest()
+    found = _deflated.get(digest)
+    if found is None:
+        compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
+        found = compressor.compress(data) + compressor.flush()
+        if _deflated_size + len(found) > _DEFLATED_CAP:
+            _deflated.clear()
+            _deflated_size = 0
+        _deflated[digest] = found
+        _deflated_size += len(found)
+    return found
+
+
+class _Deflated:
+    """Stands in for zipfile's compressor for one member, handing over bytes deflated already."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def compress(self, _chunk: bytes) -> bytes:
+        data, self._data = self._data, b""
+        return data
+
+    def flush(self) -> bytes:
+        return b""
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
@@ -26,10 +66,25 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
             info.create_system = 3
             if name.lower().endswith(_STORED_SUFFIXES):
                 info.compress_type = zipfile.ZIP_STORED
-            else:
-                info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, files[name], compresslevel=6)
+                archive.writestr(info, files[name])
+                continue
+            info.compress_type = zipfile.ZIP_DEFLATED
+            _write_deflated(archive, info, files[name])
     return buffer.getvalue()
+
+
+def _write_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    """writestr, with the deflate done by `_deflate` (memoised); the bytes are the ones zipfile would write."""
+    original = getattr(zipfile, "_get_compressor", None)
+    if original is None or not data:  # another zipfile layout, or nothing to deflate: let zipfile do it
+        archive.writestr(info, data, compresslevel=_LEVEL)
+        return
+    deflated = _deflate(data)
+    zipfile._get_compressor = lambda compress_type, compresslevel=None: _Deflated(deflated)  # type: ignore[attr-defined]
+    try:
+        archive.writestr(info, data, compresslevel=_LEVEL)
+    finally:
+        zipfile._get_compressor = original  # type: ignore[attr-defined]
 
 
 def write_atomically(path: Path, data: bytes) -> None:

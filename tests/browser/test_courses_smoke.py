@@ -14,9 +14,11 @@ REPO = Path(__file__).resolve().parent.parent.parent
 COURSES = discover_courses(REPO / "courses")
 
 
+@pytest.mark.parametrize("delivery", ["single", "split"])
 @pytest.mark.parametrize("course_dir", COURSES, ids=[c.name for c in COURSES])
-def test_course_launches_completes_and_passes(page, launch_in_lms, unzip_package, tmp_path, course_dir):
-    result = build_course(course_dir, ["scorm12"], tmp_path, REPO)
+def test_course_launches_completes_and_passes(page, launch_in_lms, unzip_package, tmp_path, course_dir, delivery):
+    """In one page, and with each lesson a file of its own loaded when it is opened (issue 11)."""
+    result = build_course(course_dir, ["scorm12"], tmp_path, REPO, delivery=delivery)
     assert result.ok, [p.format() for p in result.problems.errors]
     session = launch_in_lms(page, unzip_package(tmp_path / result.package_name("scorm12")), "1.2")
     course = Course(session.sco)

@@ -12,6 +12,87 @@
 
   document.documentElement.classList.add("js");
 
+  // ------------------------------------------------------------------ interface strings
+
+  // Every string the runtime shows, by language (the course language's primary subtag). {name} is filled
+  // in; keys ending _one/_other are chosen by a count. Welsh: to be reviewed by a fluent Welsh speaker
+  // before publication (docs/translation.md). The theme's strings are in interface.py.
+  var STRINGS = {
+    en: {
+      saved: "Your progress has been saved.",
+      saveFailed: "Your progress could not be saved to the learning system. Keep this window open; it will try again.",
+      question: "Question {n}. ",
+      answerAll: "Please answer every question before you submit. {n} still to answer.",
+      passed: "You passed", notPassed: "You did not pass this time",
+      scored: "You scored {score}%. The pass mark is {mark}%.",
+      tryAgainAny: "You can try again.",
+      attemptsLeft_one: "You have {n} attempt left.", attemptsLeft_other: "You have {n} attempts left.",
+      tryAgain: "Try again",
+      noAttempts: "You have used all your attempts. Please contact your course administrator.",
+      shaper: "Shapers: regulation, evidence and policy", driver: "Drivers: strategy, procurement and the AI team",
+      creator: "Creators: creating trustworthy AI", embedder: "Embedders: local validation, safety and monitoring",
+      user: "Users: AI in clinical decisions",
+      sectionsDone: "You have completed {done} of {total} sections.",
+      assessmentScore: "Assessment score: {score}% (pass mark {mark}%).",
+      noAssessment: "You have not taken the assessment yet.",
+      courseScore: "Course score: {score}%, of which the scenarios count for {weight}% (your scenario score: {scenario}%). The pass mark is {mark}%.",
+      suggested: "Courses suggested for you",
+      searchFound_one: "{n} lesson mentions “{q}”", searchFound_other: "{n} lessons mention “{q}”",
+      searchNone: "No lesson mentions “{q}”", searchFirst: "; the first {n} are listed",
+      searchUnavailable: "Search is not available just now. Try again in a moment.",
+      suggestedIntro: "From your answers, these advanced courses fit the work you do. You can hold more than one of these roles.",
+      suggestedNone: "Your answers do not point to an advanced course yet. Start with the foundational course, and come back to this self-assessment as your role changes.",
+      date: "Date: {date}",
+      recorded: "Thank you: your answer has been recorded.",
+      correct: "Correct.", notQuite: "Not quite.", tryAgainHint: " Read the feedback and try again if you like.",
+      answerFirst: "Please answer the question first.",
+      first: "Already first.", last: "Already last.",
+      position: "{item}: position {n} of {total}",
+      progress: "{done} of {total} sections complete"
+    },
+    cy: {
+      saved: "Mae eich cynnydd wedi’i gadw.",
+      saveFailed: "Nid oedd modd cadw eich cynnydd yn y system ddysgu. Cadwch y ffenestr hon ar agor; bydd yn rhoi cynnig arall arni.",
+      question: "Cwestiwn {n}. ",
+      answerAll: "Atebwch bob cwestiwn cyn cyflwyno. Cwestiynau heb eu hateb: {n}.",
+      passed: "Rydych chi wedi pasio", notPassed: "Nid ydych chi wedi pasio y tro hwn",
+      scored: "Eich sgôr oedd {score}%. Y marc pasio yw {mark}%.",
+      tryAgainAny: "Gallwch roi cynnig arall arni.",
+      // A count after a colon needs no mutation or plural form.
+      attemptsLeft_one: "Cynigion sydd ar ôl gennych: {n}.", attemptsLeft_other: "Cynigion sydd ar ôl gennych: {n}.",
+      tryAgain: "Rhoi cynnig arall arni",
+      noAttempts: "Rydych chi wedi defnyddio pob cynnig. Cysylltwch â gweinyddwr eich cwrs.",
+      // The advanced courses are in English only for now: their English titles, so learners can find them.
+      shaper: "Shapers: regulation, evidence and policy (Saesneg)", driver: "Drivers: strategy, procurement and the AI team (Saesneg)",
+      creator: "Creators: creating trustworthy AI (Saesneg)", embedder: "Embedders: local validation, safety and monitoring (Saesneg)",
+      user: "Users: AI in clinical decisions (Saesneg)",
+      sectionsDone: "Rydych chi wedi cwblhau {done} o {total} adran.",
+      assessmentScore: "Sgôr yr asesiad: {score}% (marc pasio {mark}%).",
+      noAssessment: "Nid ydych chi wedi sefyll yr asesiad eto.",
+      courseScore: "Sgôr y cwrs: {score}%, ac mae’r senarios yn cyfrif am {weight}% ohono (eich sgôr yn y senarios: {scenario}%). Y marc pasio yw {mark}%.",
+      suggested: "Cyrsiau a awgrymir i chi",
+      searchFound_one: "Mae {n} wers yn sôn am “{q}”", searchFound_other: "Mae {n} o wersi’n sôn am “{q}”",
+      searchNone: "Does dim gwers yn sôn am “{q}”", searchFirst: "; dangosir y {n} cyntaf",
+      searchUnavailable: "Nid yw’r chwilio ar gael ar hyn o bryd. Rhowch gynnig arall arni mewn munud.",
+      suggestedIntro: "Yn ôl eich atebion, mae’r cyrsiau uwch hyn yn addas i’r gwaith rydych chi’n ei wneud. Gallwch ddal mwy nag un o’r rolau hyn.",
+      suggestedNone: "Nid yw eich atebion yn cyfeirio at gwrs uwch eto. Dechreuwch gyda’r cwrs sylfaen, a dewch yn ôl at yr hunanasesiad hwn wrth i’ch rôl newid.",
+      date: "Dyddiad: {date}",
+      recorded: "Diolch: mae eich ateb wedi’i gofnodi.",
+      correct: "Cywir.", notQuite: "Ddim yn hollol.", tryAgainHint: " Darllenwch yr adborth a rhowch gynnig arall arni os hoffech chi.",
+      answerFirst: "Atebwch y cwestiwn yn gyntaf.",
+      first: "Mae hon yn gyntaf yn barod.", last: "Mae hon yn olaf yn barod.",
+      position: "{item}: safle {n} o {total}",
+      progress: "{done} o {total} adran wedi’u cwblhau"
+    }
+  };
+  var TEXT = STRINGS[String(data.course.language || "en").split("-")[0].toLowerCase()] || STRINGS.en;
+
+  function t(key, values) {
+    if (values && typeof values.n === "number" && STRINGS.en[key + "_one"] !== undefined) key += values.n === 1 ? "_one" : "_other";
+    var text = TEXT[key] !== undefined ? TEXT[key] : STRINGS.en[key];
+    return text.replace(/\{(\w+)\}/g, function (all, name) { return values && values[name] !== undefined ? String(values[name]) : all; });
+  }
+
   // ------------------------------------------------------------------ small helpers
 
   function $(selector, root) { return (root || document).querySelector(selector); }
@@ -224,11 +305,11 @@
     if (!this.live) return true;
     var ok = this.call("Commit", [""]) === "true";
     if (ok) {
-      if (this.failedCommits) announce("Your progress has been saved.");
+      if (this.failedCommits) announce(t("saved"));
       this.failedCommits = 0;
     } else {
       this.failedCommits++;
-      if (this.failedCommits === 1) announce("Your progress could not be saved to the learning system. Keep this window open; it will try again.", true);
+      if (this.failedCommits === 1) announce(t("saveFailed"), true);
       retryLater(this);
     }
     return ok;
@@ -665,6 +746,7 @@
   XapiAdapter.prototype.context = function (tags, extra) {
     var context = this.launchData ? JSON.parse(JSON.stringify(this.launchData.contextTemplate)) : {};
     if (this.registration) context.registration = this.registration;
+    if (!context.language) context.language = data.course.language;  // the language of this attempt
     var activities = context.contextActivities = context.contextActivities || {};
     function add(key, items) {
       if (!items || !items.length) return;
@@ -1145,6 +1227,127 @@
 
   function pageElement(index) { return document.getElementById("page-" + pageIds[index]); }
 
+  // ------------------------------------------------------------------ lessons delivered one file each
+
+  // A large course ships each lesson as lessons/<id>.js, which calls coursebuildLesson(id, html). A script
+  // element rather than fetch(), because it loads from file:// and in LMS frames that block fetch.
+  var lessonLoads = {};
+  var splitLessons = !!document.querySelector(".page[data-src]");
+
+  function loadScript(src, onError) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.async = true;
+    script.onerror = function () { script.remove(); onError(); };
+    document.head.appendChild(script);
+  }
+
+  function loadLesson(index) {
+    var shell = pageElement(index);
+    if (!shell || !shell.hasAttribute("data-src")) return Promise.resolve(shell);
+    var id = shell.getAttribute("data-lesson");
+    if (lessonLoads[id]) return lessonLoads[id].promise;
+    var load = lessonLoads[id] = {};
+    load.promise = new Promise(function (resolve, reject) { load.resolve = resolve; load.reject = reject; });
+    loadScript(shell.getAttribute("data-src"), function () {
+      delete lessonLoads[id];
+      $("[data-loading]", shell).hidden = true;
+      $("[data-load-failed]", shell).hidden = false;
+      load.reject(new Error("lesson " + id + " could not be loaded"));
+    });
+    return load.promise;
+  }
+
+  window.coursebuildLesson = function (id, html) {
+    var load = lessonLoads[id];
+    var shell = document.getElementById("page-lesson-" + id);
+    if (!load || !shell || !shell.hasAttribute("data-src")) return;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var section = template.content.firstElementChild;
+    var hadFocus = shell.contains(document.activeElement);
+    if (shell.classList.contains("is-current")) section.classList.add("is-current");
+    shell.parentNode.replaceChild(section, shell);
+    $all('.question[data-mode="check"]', section).forEach(function (el) {
+      var qid = el.getAttribute("data-question");
+      if (!(qid in state.answers)) return;
+      restoreResponse(data.questions[qid], el, state.answers[qid]);
+      showFeedback(el, data.questions[qid], state.answers[qid], isCorrect(data.questions[qid], state.answers[qid]), false);
+    });
+    if (hadFocus) focusHeading(section);
+    load.resolve(section);
+  };
+
+  function focusHeading(page) {
+    var heading = $("h1", page);
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+  }
+
+  function retryLesson(shell) {
+    $("[data-load-failed]", shell).hidden = true;
+    $("[data-loading]", shell).hidden = false;
+    loadAround(state.page);
+  }
+
+  // The page's lesson, then the next one, so moving on does not wait for the network.
+  function loadAround(index) {
+    loadLesson(index).then(function () {
+      if (index + 1 < pageIds.length) loadLesson(index + 1).catch(function () { /* retried when shown */ });
+    }, function () { /* the shell offers to try again */ });
+  }
+
+  // ------------------------------------------------------------------ search inside the course
+
+  var searchEntries = null;
+
+  function searchIndex() {
+    if (searchEntries) return searchEntries;
+    if (!splitLessons) {
+      searchEntries = Promise.resolve($all(".page--lesson").map(function (el) {
+        var prose = $(".prose", el);
+        return [el.getAttribute("data-page"), $("h1", el).textContent, (prose ? prose.textContent : "").replace(/\s+/g, " ")];
+      }));
+      return searchEntries;
+    }
+    searchEntries = new Promise(function (resolve, reject) {
+      window.coursebuildSearchIndex = resolve;
+      loadScript("lessons/search.js", function () { searchEntries = null; reject(new Error("search index")); });
+    });
+    return searchEntries;
+  }
+
+  function escapeHtml(text) {
+    return text.replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
+  }
+
+  function snippet(text, word) {
+    var at = text.toLowerCase().indexOf(word);
+    var start = Math.max(0, at - 60), end = Math.min(text.length, at + word.length + 90);
+    return (start > 0 ? "…" : "") + escapeHtml(text.slice(start, at)) + "<mark>" + escapeHtml(text.slice(at, at + word.length)) +
+      "</mark>" + escapeHtml(text.slice(at + word.length, end)) + (end < text.length ? "…" : "");
+  }
+
+  function search(query) {
+    var box = $("#cb-search-results");
+    var words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    if (!words.length) { box.innerHTML = ""; return; }
+    searchIndex().then(function (entries) {
+      var found = entries.filter(function (e) {
+        var haystack = (e[1] + " " + e[2]).toLowerCase();
+        return words.every(function (w) { return haystack.indexOf(w) >= 0; });
+      });
+      var shown = found.slice(0, 20);
+      var q = escapeHtml(query.trim());
+      box.innerHTML = "<p>" + (found.length ? t("searchFound", { n: found.length, q: q }) : t("searchNone", { q: q })) +
+        (found.length > shown.length ? t("searchFirst", { n: shown.length }) : "") + ".</p>" +
+        (shown.length ? "<ul>" + shown.map(function (e) {
+          var text = e[2].toLowerCase().indexOf(words[0]) >= 0 ? snippet(e[2], words[0]) : "";
+          return '<li><a href="#page-' + e[0] + '">' + escapeHtml(e[1]) + "</a>" +
+            (text ? '<span class="course-search__snippet">' + text + "</span>" : "") + "</li>";
+        }).join("") + "</ul>" : "");
+    }, function () { box.innerHTML = "<p>" + t("searchUnavailable") + "</p>"; });
+  }
+
   // On a phone the contents list would push every page far down: keep it folded away there.
   var narrow = window.matchMedia ? window.matchMedia("(max-width: 47.99em)") : { matches: false };
   function foldContents() {
@@ -1157,6 +1360,7 @@
     $all(".page.is-current").forEach(function (el) { el.classList.remove("is-current"); });
     var page = pageElement(index);
     page.classList.add("is-current");
+    if (splitLessons) loadAround(index);
     state.page = index;
     if (state.visited.indexOf(index) < 0) state.visited.push(index);
     pageShownAt = now();
@@ -1171,8 +1375,7 @@
     if (data.pages[index].kind === "results") renderResults();
     if (focus && narrow.matches) foldContents();
     if (focus) {
-      var heading = $("h1", page);
-      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      focusHeading(page);
       window.scrollTo(0, 0);
     }
     updateProgress();
@@ -1198,7 +1401,7 @@
     var done = required.filter(isPageDone).length;
     var progress = $("#cb-progress");
     progress.hidden = false;
-    progress.textContent = done + " of " + required.length + " sections complete";
+    progress.textContent = t("progress", { done: done, total: required.length });
     adapter.progress(required.length ? done / required.length : 1);
   }
 
@@ -1296,9 +1499,9 @@
     });
     var box = $("[data-feedback]", el);
     box.classList.remove("is-correct", "is-wrong");
-    if (correct === null) box.textContent = "Thank you: your answer has been recorded.";
+    if (correct === null) box.textContent = t("recorded");
     else {
-      box.textContent = correct ? "Correct." : "Not quite." + (review ? "" : " Read the feedback and try again if you like.");
+      box.textContent = correct ? t("correct") : t("notQuite") + (review ? "" : t("tryAgainHint"));
       box.classList.add(correct ? "is-correct" : "is-wrong");
     }
     var explanation = $("[data-explanation]", el);
@@ -1315,7 +1518,7 @@
   function checkQuestion(el) {
     var q = data.questions[el.getAttribute("data-question")];
     var response = readResponse(q, el);
-    if (!isAnswered(q, response)) { announce("Please answer the question first."); return; }
+    if (!isAnswered(q, response)) { announce(t("answerFirst")); return; }
     var correct = isCorrect(q, response);
     showFeedback(el, q, response, correct, false);
     record(q, response, correct, pageShownAt, "check");
@@ -1354,11 +1557,11 @@
     var li = button.closest(".sequence__item");
     var up = button.getAttribute("data-move") === "up";
     var sibling = up ? li.previousElementSibling : li.nextElementSibling;
-    if (!sibling) { announce(up ? "Already first." : "Already last."); return; }
+    if (!sibling) { announce(t(up ? "first" : "last")); return; }
     li.parentNode.insertBefore(li, up ? sibling : sibling.nextElementSibling);
     button.focus();
     var items = $all(".sequence__item", li.parentNode);
-    announce(li.getAttribute("data-item") + ": position " + (items.indexOf(li) + 1) + " of " + items.length);
+    announce(t("position", { item: li.getAttribute("data-item"), n: String(items.indexOf(li) + 1), total: items.length }));
   }
 
   function shuffleOptions(el, q, seed) {
@@ -1398,7 +1601,7 @@
       if (!included) return;
       number++;
       var label = $(".question__number", el);
-      if (label) label.textContent = "Question " + number + ". ";
+      if (label) label.textContent = t("question", { n: String(number) });
       if (a.shuffle) shuffleOptions(el, data.questions[id], state.seed);
       $all("input, select, button", el).forEach(function (c) { c.disabled = state.submitted; });
       if (state.answers[id] !== undefined) restoreResponse(data.questions[id], el, state.answers[id]);
@@ -1417,7 +1620,7 @@
       return !isAnswered(q, readResponse(q, questionElement(id, "assessment")));
     });
     if (missing.length) {
-      announce("Please answer every question before you submit. " + missing.length + " still to answer.");
+      announce(t("answerAll", { n: String(missing.length) }));
       var first = questionElement(missing[0], "assessment");
       var control = $("input, select, button", first);
       if (control) control.focus();
@@ -1450,13 +1653,13 @@
   function showAssessmentResult(moveFocus) {
     var box = $("#cb-assessment-result");
     var passed = state.score >= adapter.passMark();
-    var html = "<h2>" + (passed ? "You passed" : "You did not pass this time") + "</h2>" +
-      "<p>You scored " + state.score + "%. The pass mark is " + data.course.passMark + "%.</p>";
+    var html = "<h2>" + t(passed ? "passed" : "notPassed") + "</h2>" +
+      "<p>" + t("scored", { score: state.score, mark: data.course.passMark }) + "</p>";
     if (!passed && attemptsLeft() > 0) {
-      html += "<p>" + (attemptsLeft() === Infinity ? "You can try again." : "You have " + attemptsLeft() + " attempt" +
-        (attemptsLeft() === 1 ? "" : "s") + " left.") + "</p><p><button type=\"button\" class=\"button button--primary\" data-retry>Try again</button></p>";
+      html += "<p>" + (attemptsLeft() === Infinity ? t("tryAgainAny") : t("attemptsLeft", { n: attemptsLeft() })) +
+        "</p><p><button type=\"button\" class=\"button button--primary\" data-retry>" + t("tryAgain") + "</button></p>";
     } else if (!passed) {
-      html += "<p>You have used all your attempts. Please contact your course administrator.</p>";
+      html += "<p>" + t("noAttempts") + "</p>";
     }
     box.innerHTML = html;
     if (moveFocus) box.focus();
@@ -1553,12 +1756,6 @@
 
   // ------------------------------------------------------------------ results and certificate
 
-  var ARCHETYPE_COURSES = {
-    shaper: "Shapers: regulation, evidence and policy", driver: "Drivers: strategy, procurement and the AI team",
-    creator: "Creators: creating trustworthy AI", embedder: "Embedders: local validation, safety and monitoring",
-    user: "Users: AI in clinical decisions"
-  };
-
   // Self-assessment: agreement with an archetype's statements (scale mapped to 0..1) suggests its course.
   function recommendations() {
     var scores = {}, seen = false;
@@ -1582,23 +1779,21 @@
     var result = courseResult();
     var box = $("#cb-results");
     var required = requiredPages();
-    var lines = ["<p>You have completed " + required.filter(isPageDone).length + " of " + required.length + " sections.</p>"];
+    var lines = ["<p>" + t("sectionsDone", { done: required.filter(isPageDone).length, total: required.length }) + "</p>"];
     if (data.assessment) {
-      lines.push(state.submitted ? "<p>Assessment score: " + state.score + "% (pass mark " + data.course.passMark + "%).</p>"
-        : "<p>You have not taken the assessment yet.</p>");
+      lines.push("<p>" + (state.submitted ? t("assessmentScore", { score: state.score, mark: data.course.passMark }) : t("noAssessment")) + "</p>");
     }
     if (data.course.scenarioWeight > 0 && result.score !== null) {
-      lines.push("<p>Course score: " + result.score + "%, of which the scenarios count for " + data.course.scenarioWeight +
-        "% (your scenario score: " + scenarioScore() + "%). The pass mark is " + adapter.passMark() + "%.</p>");
+      lines.push("<p>" + t("courseScore", { score: result.score, weight: data.course.scenarioWeight, scenario: scenarioScore(),
+        mark: adapter.passMark() }) + "</p>");
     }
     var recommended = recommendations();
     if (recommended) {
-      lines.push(recommended.length
-        ? "<h2>Courses suggested for you</h2><p>From your answers, these advanced courses fit the work you do. " +
-          "You can hold more than one of these roles.</p><ul>" + recommended.map(function (r) {
-            return "<li>" + ARCHETYPE_COURSES[r.archetype] + "</li>";
+      lines.push("<h2>" + t("suggested") + "</h2>" + (recommended.length
+        ? "<p>" + t("suggestedIntro") + "</p><ul>" + recommended.map(function (r) {
+            return "<li>" + t(r.archetype) + "</li>";
           }).join("") + "</ul>"
-        : "<h2>Courses suggested for you</h2><p>Your answers do not point to an advanced course yet. Start with the foundational course, and come back to this self-assessment as your role changes.</p>");
+        : "<p>" + t("suggestedNone") + "</p>"));
     }
     box.innerHTML = lines.join("");
     var certificate = $("#cb-certificate");
@@ -1607,7 +1802,7 @@
     if (earned) {
       var name = adapter.learnerName();
       if (name) $("[data-learner-name]", certificate).textContent = name.indexOf(",") > 0 ? name.split(",").reverse().join(" ").trim() : name;
-      $("[data-completion-date]", certificate).textContent = "Date: " + new Date().toLocaleDateString(data.course.language);
+      $("[data-completion-date]", certificate).textContent = t("date", { date: new Date().toLocaleDateString(data.course.language) });
     }
   }
 
@@ -1639,6 +1834,7 @@
     else if (el.hasAttribute("data-retry")) retryAssessment();
     else if (el.hasAttribute("data-print")) printCertificate();
     else if (el.hasAttribute("data-exit")) exitCourse();
+    else if (el.hasAttribute("data-load-lesson")) retryLesson(el.closest(".page"));
     else if (el.hasAttribute("data-dismiss-notice")) { $("#page-no-lms").hidden = true; show(state.page, true); }
   }
 
@@ -1701,6 +1897,11 @@
     if (adapter.primary.returnUrl && adapter.primary.returnUrl()) $("[data-exit]").hidden = false;
     var form = $("#cb-assessment");
     if (form) form.addEventListener("submit", submitAssessment);
+    var searchForm = $("[data-search]");
+    if (searchForm) {
+      searchForm.hidden = false;
+      searchForm.addEventListener("submit", function (event) { event.preventDefault(); search($("#cb-search").value); });
+    }
     window.addEventListener("pagehide", leave);
     window.addEventListener("beforeunload", leave);
     if (endedNotice !== null) {

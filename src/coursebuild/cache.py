@@ -1,0 +1,185 @@
+"""The build cache: a course's packages, kept by a hash of everything that went into them.
+
+An entry's key is a SHA-256 over the coursebuild version and every file of the installed coursebuild
+package (pipeline code, Markdown configuration and plugins, runtime scripts, schemas, templates), the
+versions of the libraries that shape the output, every file of the course folder, every theme folder the
+course could use, the requirements catalogue it is checked against, and the build options (formats,
+draft, embedded LRS, project root). Any change to any of them is a different key, so a stale entry is
+never used; a hit returns exactly the bytes the same build made before, so a cached build is
+byte-identical to a cold one.
+
+Only clean builds (no errors) are stored, with their warnings, which are reported again on a hit. Entries
+are written to a temporary file and renamed into place, so concurrent builds never see half an entry; an
+entry that cannot be read back (truncated, corrupt, from another layout) is ignored and rebuilt, never an
+error. The cache is local data written by this tool: do not point `--cache-dir` at a folder others write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from coursebuild import __version__
+from coursebuild.write import write_atomically
+
+DEFAULT_CACHE_DIR = Path(".coursebuild-cache")
+_LAYOUT = "coursebuild-cache-1"
+_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "lxml", "nh3", "pydantic", "pyyaml")
+_SKIPPED_DIRS = {"__pycache__", ".git"}
+
+
+def _hash_tree(digest: Any, folder: Path, label: str) -> None:
+    """Feed every file under `folder` (relative path and contents) into `digest`, in a fixed order."""
+    digest.update(f"\0tree\0{label}\0".encode())
+    if not folder.is_dir():
+        digest.update(b"\0absent\0")
+        return
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part in _SKIPPED_DIRS for part in relative.parts) or path.suffix == ".pyc" or not path.is_file():
+            continue
+        data = path.read_bytes()
+        digest.update(f"\0file\0{relative.as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+
+
+@lru_cache(maxsize=1)
+def tool_fingerprint() -> str:
+    """A hash of this coursebuild (its version and every file it ships) and the libraries that shape output."""
+    digest = hashlib.sha256(f"{_LAYOUT}\0{__version__}".encode())
+    _hash_tree(digest, Path(__file__).parent, "coursebuild")
+    for name in _LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        digest.update(f"\0lib\0{name}\0{version}".encode())
+    return digest.hexdigest()
+
+
+def build_key(course_root: Path, theme_folders: list[Path], catalogue: Path | None, options: tuple[Any, ...]) -> str:
+    """The cache key of one course build: a hash of all its inputs (see the module docstring)."""
+    digest = hashlib.sha256(tool_fingerprint().encode())
+    digest.update(repr(options).encode())
+    _hash_tree(digest, course_root, "course")
+    for folder in theme_folders:
+        _hash_tree(digest, folder, str(folder))
+    digest.update(f"\0catalogue\0{catalogue}\0".encode())
+    if catalogue is not None and catalogue.is_file():
+        digest.update(catalogue.read_bytes())
+    return digest.hexdigest()
+
+
+class BuildCache:
+    """Entries under `folder`, one file per key; every failure to read one is a miss."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.pickle"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        try:
+            with open(self._path(key), "rb") as stream:
+                entry = pickle.load(stream)
+        except Exception:  # absent, truncated, corrupt or written by another layout: rebuild
+            return None
+        if not isinstance(entry, dict) or entry.get("layout") != _LAYOUT or entry.get("key") != key:
+            return None
+        return entry
+
+    def put(self, key: str, entry: dict[str, Any], slot: str) -> None:
+        """Store an entry atomically, replacing the one stored before for the same `slot` (one course built
+        with the same options), so the cache holds one entry per course and option set instead of one per
+        edit. A cache that cannot be written only costs speed, so errors are ignored."""
+        _store(self._path(key), {**entry, "layout": _LAYOUT, "key": key})
+        slot_file = self.folder / "slots" / hashlib.sha256(slot.encode()).hexdigest()
+        try:
+            previous = slot_file.read_text(encoding="ascii").strip()
+        except OSError:
+            previous = ""
+        try:
+            write_atomically(slot_file, key.encode("ascii"))
+            if previous and previous != key and len(previous) == 64 and previous.isalnum():
+                self._path(previous).unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _store(path: Path, value: Any) -> None:
+    """Pickle `value` to `path` atomically (temporary file, then rename); a cache that cannot be written
+    only costs speed, so failures are ignored."""
+    try:
+        write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:
+        pass
+
+
+def _tree_listing(folder: Path) -> str:
+    """Every path under `folder` (what the parse stage's existence and spelling checks can see)."""
+    entries = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        target = os.readlink(path) if path.is_symlink() else ""
+        entries.append(f"{relative}\0{'d' if path.is_dir() else 'f'}\0{target}")
+    return "\n".join(entries)
+
+
+class LessonCache:
+    """Parsed lessons of one course (Markdown -> HTML parts, questions, headings, problems) by a hash of
+    the lesson's text, its place, the course folder's listing and this coursebuild.
+
+    A lesson's parse depends on its own text and on which files exist in the course (image and link
+    checks), so the listing is part of every key: adding or renaming any file re-parses every lesson. One
+    file per course holds the entries this build used, rewritten atomically after the build.
+    """
+
+    def __init__(self, folder: Path, course_root: Path, project_root: Path | None):
+        root = course_root.resolve()
+        self.path = folder / "lessons" / f"{hashlib.sha256(str(root).encode()).hexdigest()}.pickle"
+        context = hashlib.sha256(tool_fingerprint().encode())
+        context.update(f"\0{root}\0{course_root}\0{project_root}\0".encode())
+        context.update(_tree_listing(course_root).encode())
+        self._context = context.digest()
+        self._old: dict[str, bytes] = {}
+        self._new: dict[str, bytes] = {}
+        try:
+            with open(self.path, "rb") as stream:
+                loaded = pickle.load(stream)
+            if isinstance(loaded, dict) and loaded.get("layout") == _LAYOUT and isinstance(loaded.get("entries"), dict):
+                self._old = loaded["entries"]
+        except Exception:  # absent or unreadable: start empty
+            pass
+
+    def key(self, *parts: object) -> str:
+        digest = hashlib.sha256(self._context)
+        digest.update(repr(parts).encode())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> Any | None:
+        data = self._old.get(key)
+        if not isinstance(data, bytes):
+            return None
+        try:
+            value = pickle.loads(data)
+        except Exception:
+            return None
+        self._new[key] = data
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep `value` as it is now (it is pickled at once, so later changes to it are not stored)."""
+        try:
+            self._new[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            pass
+
+    def save(self) -> None:
+        if self._new.keys() != self._old.keys():
+            _store(self.path, {"layout": _LAYOUT, "entries": self._new})

@@ -1,0 +1,173 @@
+"""The build cache and parallel builds (issue 11): a cached build is byte-identical to a cold one, every
+input that shapes a package invalidates it, a damaged cache is only a miss, and -j gives the same packages
+and the same error report as a serial build."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coursebuild.cli import main
+from tests.conftest import FIXTURES, edit
+
+FORMATS = ["-f", "scorm12", "-f", "scorm2004", "-f", "cmi5", "-f", "xapi", "-f", "web"]
+
+
+def build(course: Path, out: Path, *options: str) -> str:
+    result = CliRunner().invoke(main, ["build", str(course), "--out", str(out), *FORMATS, *options])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A course beside its requirements catalogue, with a copy of a theme it may be pointed at."""
+    shutil.copytree(FIXTURES / "quiz", tmp_path / "course")
+    shutil.copy(FIXTURES / "requirements.yml", tmp_path / "requirements.yml")
+    return tmp_path
+
+
+def cold_and_cached(project: Path, name: str) -> tuple[dict[str, str], dict[str, str]]:
+    cache = project / "cache"
+    cold = project / f"{name}-cold"
+    cached = project / f"{name}-cached"
+    build(project / "course", cold, "--no-cache")
+    build(project / "course", cached, "--cache-dir", str(cache))
+    return digests(cold), digests(cached)
+
+
+def test_cached_build_is_byte_identical_to_a_cold_one(project: Path) -> None:
+    cache = project / "cache"
+    cold = project / "cold"
+    build(project / "course", cold, "--no-cache")
+    assert not cache.exists()
+    build(project / "course", project / "first", "--cache-dir", str(cache))
+    assert any(cache.rglob("*.pickle"))
+    build(project / "course", project / "second", "--cache-dir", str(cache))  # served from the cache
+    assert digests(cold) == digests(project / "first") == digests(project / "second")
+
+
+def test_an_edited_lesson_rebuilds_as_a_cold_build_would(project: Path) -> None:
+    cache = project / "cache"
+    build(project / "course", project / "before", "--cache-dir", str(cache))
+    lesson = next((project / "course" / "lessons").glob("*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nA sentence added after the first build.\n",
+                      encoding="utf-8")
+    cold, cached = cold_and_cached(project, "after")
+    assert cold == cached
+    assert cached != digests(project / "before")
+
+
+def test_a_changed_catalogue_invalidates_the_cache(project: Path) -> None:
+    cache = project / "cache"
+    build(project / "course", project / "before", "--cache-dir", str(cache))
+    catalogue = project / "requirements.yml"
+    catalogue.write_text(catalogue.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    calls: list[str] = []
+    import coursebuild.build as pipeline
+
+    real = pipeline.compile_course
+    pipeline.compile_course = lambda *a, **k: calls.append("compiled") or real(*a, **k)  # type: ignore[assignment]
+    try:
+        build(project / "course", project / "after", "--cache-dir", str(cache))
+    finally:
+        pipeline.compile_course = real  # type: ignore[assignment]
+    assert calls == ["compiled"]
+
+
+def test_a_changed_theme_invalidates_the_cache(project: Path) -> None:
+    theme = project / "themes" / "local"  # the project's themes, outside the course folder
+    shutil.copytree(Path(__file__).parents[1] / "themes" / "default", theme)
+    config = project / "course" / "course.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "theme: local\n", encoding="utf-8")
+    cache = project / "cache"
+    build(project / "course", project / "before", "--cache-dir", str(cache))
+    base = theme / "templates" / "base.html"
+    edit(base, "</body>", "<!-- edited theme --></body>")
+    cold, cached = cold_and_cached(project, "after")
+    assert cold == cached != digests(project / "before")
+
+
+def test_a_damaged_cache_is_a_miss_not_an_error(project: Path) -> None:
+    cache = project / "cache"
+    build(project / "course", project / "cold", "--no-cache")
+    build(project / "course", project / "first", "--cache-dir", str(cache))
+    for entry in cache.rglob("*.pickle"):
+        entry.write_bytes(entry.read_bytes()[:40])
+    output = build(project / "course", project / "second", "--cache-dir", str(cache))
+    assert "Traceback" not in output
+    assert digests(project / "cold") == digests(project / "second")
+
+
+def test_errors_are_never_cached(project: Path) -> None:
+    cache = project / "cache"
+    lesson = next((project / "course" / "lessons").glob("*.md"))
+    good = lesson.read_text(encoding="utf-8")
+    lesson.write_text(good + "\n![missing picture](../assets/nowhere.png)\n", encoding="utf-8")
+    runner = CliRunner()
+    args = ["build", str(project / "course"), "--out", str(project / "out"), "--cache-dir", str(cache)]
+    for _ in range(2):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1
+        assert f"{lesson.name}:" in result.output and "nowhere.png" in result.output
+        assert not (project / "out").exists() or not any((project / "out").iterdir())
+
+
+def catalogue(tmp_path: Path, broken: tuple[int, ...] = ()) -> Path:
+    courses = tmp_path / "courses"
+    for index in range(4):
+        folder = courses / "foundational" / f"c{index}"
+        shutil.copytree(FIXTURES / "minimal", folder)
+        edit(folder / "course.yml", "id: minimal-course", f"id: minimal-course-{index}")
+        if index in broken:
+            edit(folder / "lessons" / "first.md", "level: awareness", "level: wizardry")
+    shutil.copy(FIXTURES / "requirements.yml", courses / "requirements.yml")
+    return tmp_path
+
+
+def test_parallel_catalogue_build_matches_a_serial_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = catalogue(tmp_path)
+    monkeypatch.chdir(root)
+    outputs = {}
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(main, ["build", "-f", "scorm12", "-f", "cmi5", "--no-cache", "-j", jobs,
+                                           "--out", f"dist-{jobs}"])
+        assert result.exit_code == 0, result.output
+        outputs[jobs] = digests(root / f"dist-{jobs}")
+    assert outputs["1"] == outputs["2"] and len(outputs["1"]) == 9  # 4 courses x 2 formats + index.html
+
+
+def test_parallel_build_reports_every_courses_errors_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = catalogue(tmp_path, broken=(1, 3))
+    monkeypatch.chdir(root)
+    reports = {}
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(main, ["build", "-f", "scorm12", "--no-cache", "-j", jobs, "--out", "dist"])
+        assert result.exit_code == 1
+        assert "Traceback" not in result.output
+        reports[jobs] = [line for line in result.output.splitlines() if "error:" in line]
+    assert reports["1"] == reports["2"]
+    assert [("/c1/" in line, "/c3/" in line) for line in reports["2"]] == [(True, False), (False, True)]
+    assert all(".md:" in line for line in reports["2"])
+
+
+def test_the_cache_keeps_one_package_entry_per_course_and_options(project: Path) -> None:
+    """Edits replace the course's entry instead of piling up one more copy of its packages per save."""
+    cache = project / "cache"
+    lesson = next((project / "course" / "lessons").glob("*.md"))
+    text = lesson.read_text(encoding="utf-8")
+    for n in range(3):
+        lesson.write_text(text + f"\nEdit number {n}.\n", encoding="utf-8")
+        build(project / "course", project / f"out-{n}", "--cache-dir", str(cache))
+    entries = [p for p in cache.rglob("*.pickle") if p.parent.parent == cache and p.parent.name != "lessons"]
+    assert len(entries) == 1
+    build(project / "course", project / "again", "--cache-dir", str(cache))  # the kept entry is the newest
+    assert digests(project / "again") == digests(project / "out-2")
