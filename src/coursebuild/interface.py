@@ -8,6 +8,8 @@ Welsh speaker (see docs/translation.md): they are marked for review.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from markupsafe import Markup
 
 EN = {
@@ -220,6 +222,6 @@ def text(language: str | None, key: str, **values: object) -> Markup:
     return Markup(table.get(key, EN[key])).format(**values)
 
 
-def translator(language: str | None):  # type: ignore[no-untyped-def]
+def translator(language: str | None) -> Callable[..., Markup]:
     """`t(key, **values)` for templates."""
     return lambda key, **values: text(language, key, **values)

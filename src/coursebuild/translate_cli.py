@@ -76,22 +76,23 @@ def status_command(course_dirs: tuple[Path, ...], languages: tuple[str, ...], sh
     """How much of each course is translated, per language."""
     from coursebuild.cli import _course_dirs
     from coursebuild.translation.store import MISSING, STALE, languages as found_languages, load_store
-    from coursebuild.translation.workflow import load_units, status_rows, unit_states
+    from coursebuild.translation.workflow import StatusRow, load_units, status_rows, unit_states
 
     problems = Problems(Path.cwd())
-    rows = []
+    rows: list[tuple[Path, StatusRow]] = []
     listed = []
     for course_dir in _course_dirs(course_dirs):
         wanted = list(languages) or found_languages(course_dir)
         rows.extend((course_dir, row) for row in status_rows(course_dir, wanted, problems))
         if show:
             found = load_units(course_dir, Problems())
-            for language in wanted if found else []:
-                for state in unit_states(found[1], load_store(course_dir, language, Problems())):
-                    if state.state in (MISSING, STALE):
-                        unit = state.unit
-                        listed.append(f"{(course_dir / unit.file).as_posix()}:{unit.line}: [{language}] "
-                                      f"{state.state}: {unit.key} ({unit.note})")
+            if found is not None:
+                for language in wanted:
+                    for state in unit_states(found[1], load_store(course_dir, language, Problems())):
+                        if state.state in (MISSING, STALE):
+                            unit = state.unit
+                            listed.append(f"{(course_dir / unit.file).as_posix()}:{unit.line}: [{language}] "
+                                          f"{state.state}: {unit.key} ({unit.note})")
     _fail_on(problems)
     headers = ("course", "language", "translated", "stale", "missing", "units", "folder")
     table = [(r.course, r.language, f"{r.percent:.0f}%", str(r.stale), str(r.missing), str(r.units), str(d)) for d, r in rows]
