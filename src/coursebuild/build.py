@@ -162,8 +162,8 @@ def keep_target_order(course: Course, source: Course) -> None:
         if not isinstance(question, MatchingQuestion) or original is None:
             continue
         assert isinstance(original.question, MatchingQuestion)
-        mapping = {p.target: t.target for p, t in zip(original.question.pairs, question.pairs)}
-        mapping.update(zip(original.question.distractors, question.distractors))
+        mapping = {p.target: t.target for p, t in zip(original.question.pairs, question.pairs, strict=False)}
+        mapping.update(zip(original.question.distractors, question.distractors, strict=False))
         placed.target_order = [mapping.get(target, target) for target in original.targets()]
 
 

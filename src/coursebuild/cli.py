@@ -98,10 +98,8 @@ def _run_all(course_dirs: Sequence[Job], run: Callable[[Job, Path], CourseBuild]
                 progress.update(task, description=f"{label} {_job_name(course_dirs[index])}")
                 progress.advance(task)
     else:
-        done = 0
-        for index, result in _each_result(course_dirs, run, project_root, jobs):
+        for done, (index, result) in enumerate(_each_result(course_dirs, run, project_root, jobs), 1):
             results[index] = result
-            done += 1
             if show:
                 click.echo(f"[{done}/{len(course_dirs)}] {label} {_job_name(course_dirs[index])}", err=True)
     return [r for r in results if r is not None]

@@ -75,7 +75,8 @@ def import_command(xliff_file: Path, course_dir: Path | None) -> None:
 def status_command(course_dirs: tuple[Path, ...], languages: tuple[str, ...], show: bool) -> None:
     """How much of each course is translated, per language."""
     from coursebuild.cli import _course_dirs
-    from coursebuild.translation.store import MISSING, STALE, languages as found_languages, load_store
+    from coursebuild.translation.store import MISSING, STALE, load_store
+    from coursebuild.translation.store import languages as found_languages
     from coursebuild.translation.workflow import StatusRow, load_units, status_rows, unit_states
 
     problems = Problems(Path.cwd())
@@ -98,6 +99,6 @@ def status_command(course_dirs: tuple[Path, ...], languages: tuple[str, ...], sh
     table = [(r.course, r.language, f"{r.percent:.0f}%", str(r.stale), str(r.missing), str(r.units), str(d)) for d, r in rows]
     widths = [max(len(row[i]) for row in [headers, *table]) for i in range(len(headers))]
     for row in [headers, *table]:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     for line in listed:
         click.echo(line)
