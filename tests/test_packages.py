@@ -10,7 +10,7 @@ from lxml import etree
 
 from coursebuild.build import build_course
 from coursebuild.cli import main
-from coursebuild.targets.scorm import SCORM12, SCORM2004, SCHEMA_DIR, check_scorm_package
+from coursebuild.targets.scorm import SCHEMA_DIR, SCORM12, SCORM2004, check_scorm_package
 from tests.conftest import edit
 
 VERSIONS = {"scorm12": SCORM12, "scorm2004": SCORM2004}

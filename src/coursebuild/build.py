@@ -14,9 +14,9 @@ from coursebuild.catalogue import Catalogue, find_catalogue, load_catalogue
 from coursebuild.errors import Problem, Problems
 from coursebuild.load import load_course
 from coursebuild.model import Course, Pathway
-from coursebuild.products import check_product_course
 from coursebuild.parse import parse_course
 from coursebuild.paths import forget_listings
+from coursebuild.products import check_product_course
 from coursebuild.render import Site, Translation, load_theme, render_course, theme_search_path
 from coursebuild.targets import EmbeddedLrs, get_target
 from coursebuild.validate import validate_course
@@ -162,8 +162,8 @@ def keep_target_order(course: Course, source: Course) -> None:
         if not isinstance(question, MatchingQuestion) or original is None:
             continue
         assert isinstance(original.question, MatchingQuestion)
-        mapping = {p.target: t.target for p, t in zip(original.question.pairs, question.pairs)}
-        mapping.update(zip(original.question.distractors, question.distractors))
+        mapping = {p.target: t.target for p, t in zip(original.question.pairs, question.pairs, strict=False)}
+        mapping.update(zip(original.question.distractors, question.distractors, strict=False))
         placed.target_order = [mapping.get(target, target) for target in original.targets()]
 
 

@@ -16,6 +16,7 @@ error. The cache is local data written by this tool: do not point `--cache-dir` 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -115,10 +116,8 @@ class BuildCache:
 def _store(path: Path, value: Any) -> None:
     """Pickle `value` to `path` atomically (temporary file, then rename); a cache that cannot be written
     only costs speed, so failures are ignored."""
-    try:
+    with contextlib.suppress(Exception):
         write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception:
-        pass
 
 
 def _tree_listing(folder: Path) -> str:
@@ -175,10 +174,8 @@ class LessonCache:
 
     def put(self, key: str, value: Any) -> None:
         """Keep `value` as it is now (it is pickled at once, so later changes to it are not stored)."""
-        try:
+        with contextlib.suppress(Exception):  # an unpicklable value is only not cached
             self._new[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:
-            pass
 
     def save(self) -> None:
         if self._new.keys() != self._old.keys():

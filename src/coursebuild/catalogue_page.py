@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 import jinja2
 
@@ -13,8 +14,19 @@ _ORDER = {"guide": 0, "foundational": 1, "advanced": 2, "product": 3}
 _LABELS = {"scorm12": "SCORM 1.2", "scorm2004": "SCORM 2004 (4th edition)", "cmi5": "cmi5", "xapi": "xAPI (TinCan)", "web": "Web site (no tracking)"}
 
 
+class _Entry(TypedDict):
+    id: str
+    title: str
+    version: str
+    pathway: str
+    archetypes: list[str]
+    audience: str
+    minutes: int | None
+    packages: list[tuple[str, str]]  # (format, file name)
+
+
 def write_catalogue_page(results: list[CourseBuild], out_dir: Path) -> Path:
-    entries = []
+    entries: list[_Entry] = []
     for result in results:
         course = result.course
         if course is None or not result.written:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -75,7 +76,7 @@ def _report(results: list[CourseBuild], verb: str) -> None:
         click.echo(f"{len(results)} course{'s' if len(results) != 1 else ''} valid")
 
 
-def _run_all(course_dirs: list[Path], run, label: str, jobs: int = 1) -> list[CourseBuild]:
+def _run_all(course_dirs: Sequence[Path | tuple[Path, str | None]], run, label: str, jobs: int = 1) -> list[CourseBuild]:
     """Run `run(course_dir, project_root)` for every course, in `jobs` processes; results in input order.
 
     `run` must be picklable (a module-level function or functools.partial of one) when jobs > 1. Progress
@@ -95,10 +96,8 @@ def _run_all(course_dirs: list[Path], run, label: str, jobs: int = 1) -> list[Co
                 progress.update(task, description=f"{label} {_job_name(course_dirs[index])}")
                 progress.advance(task)
     else:
-        done = 0
-        for index, result in _each_result(course_dirs, run, project_root, jobs):
+        for done, (index, result) in enumerate(_each_result(course_dirs, run, project_root, jobs), start=1):
             results[index] = result
-            done += 1
             if show:
                 click.echo(f"[{done}/{len(course_dirs)}] {label} {_job_name(course_dirs[index])}", err=True)
     return [r for r in results if r is not None]
@@ -111,7 +110,7 @@ def _job_name(job) -> str:
     return str(job)
 
 
-def _each_result(course_dirs: list[Path], run, project_root: Path, jobs: int):
+def _each_result(course_dirs: Sequence[Path | tuple[Path, str | None]], run, project_root: Path, jobs: int):
     """(index, result) pairs as courses finish: in this process when jobs == 1, else in a process pool."""
     if jobs == 1:
         for index, course_dir in enumerate(course_dirs):
@@ -221,7 +220,7 @@ def list_courses() -> None:
     headers = ("id", "version", "pathway", "lessons", "folder")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
-        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 @main.command()
@@ -239,13 +238,13 @@ def graph(scenario_file: Path, style: str) -> None:
     from coursebuild.errors import Problems
     from coursebuild.graph import dot, mermaid
     from coursebuild.load import load_yaml_file, validate_model
-    from coursebuild.model import ScenarioSource, Scenario, SourceRef
+    from coursebuild.model import Scenario, ScenarioSource, SourceRef
     from coursebuild.validate import check_scenario_graph
 
     problems = Problems(Path.cwd())
     doc = load_yaml_file(scenario_file, problems)
     model = validate_model(ScenarioSource, doc, scenario_file, problems, "a scenario") if doc else None
-    if model is not None:
+    if doc is not None and model is not None:
         click.echo(mermaid(model) if style == "mermaid" else dot(model), nl=False)
         lines = {scene_id: doc.line_of(("scenes", scene_id)) for scene_id in model.scenes}
         choice_lines = {

@@ -25,6 +25,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,7 +227,7 @@ class SafeZip:
             raise
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError, struct.error) as exc:
             raise PackageError(f"{path} is not a zip file, or it is damaged ({exc})") from None
-        self.stream = open(path, "rb")
+        self.stream = open(path, "rb")  # noqa: SIM115 - read for the reader's whole life; close() closes it
 
     def _precheck(self, path: Path) -> None:
         """Refuse an absurd central directory before zipfile loads it (zipfile reads all of it into memory)."""
@@ -1017,14 +1018,7 @@ def _scan_content(safe: SafeZip, members: _Members, report: Report) -> None:
             )
         text = data.decode("utf-8", errors="replace")
 
-        looked_at: set[tuple[str, str]] = set()
-
-        def found(kind: str, url: str, how: str) -> None:
-            key = (kind, "/".join(url.split("/", 3)[:3]))  # scheme and host, cheaply: most URLs repeat
-            if key not in looked_at and len(looked_at) < 10_000:
-                looked_at.add(key)
-                _external(report, seen, name, kind, url, how)
-
+        found = _url_reporter(report, seen, name)
         if is_html or is_js:
             _scan_tags(text, name, found, report, present, folded, check_relative=is_html)
             for match in _JS_URL.finditer(text):
@@ -1057,6 +1051,19 @@ def _origin(url: str) -> tuple[str, str]:
     except ValueError:
         return "", url
     return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _url_reporter(report: Report, seen: set, path: str) -> Callable[[str, str, str], None]:
+    """found(kind, url, how) for the URLs of one member: each kind and origin is looked at once."""
+    looked_at: set[tuple[str, str]] = set()
+
+    def found(kind: str, url: str, how: str) -> None:
+        key = (kind, "/".join(url.split("/", 3)[:3]))  # scheme and host, cheaply: most URLs repeat
+        if key not in looked_at and len(looked_at) < 10_000:
+            looked_at.add(key)
+            _external(report, seen, path, kind, url, how)
+
+    return found
 
 
 def _external(report: Report, seen: set, path: str, kind: str, url: str, how: str) -> None:

@@ -220,6 +220,6 @@ def text(language: str | None, key: str, **values: object) -> Markup:
     return Markup(table.get(key, EN[key])).format(**values)
 
 
-def translator(language: str | None):  # type: ignore[no-untyped-def]
+def translator(language: str | None):
     """`t(key, **values)` for templates."""
     return lambda key, **values: text(language, key, **values)

@@ -11,10 +11,11 @@ import enum
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from coursebuild.yamlfile import line_in
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=64)]
@@ -327,15 +328,13 @@ class LikertQuestion(QuestionBase):
 
 
 Question = Annotated[
-    Union[
-        ChoiceQuestion,
-        TrueFalseQuestion,
-        FillInQuestion,
-        NumericQuestion,
-        MatchingQuestion,
-        SequencingQuestion,
-        LikertQuestion,
-    ],
+    ChoiceQuestion
+    | TrueFalseQuestion
+    | FillInQuestion
+    | NumericQuestion
+    | MatchingQuestion
+    | SequencingQuestion
+    | LikertQuestion,
     Field(discriminator="type"),
 ]
 QUESTION_MODELS: dict[str, type[QuestionBase]] = {
@@ -460,7 +459,7 @@ class QuestionPart:
     question_id: str
 
 
-BodyPart = Union[HtmlPart, QuestionPart]
+BodyPart = HtmlPart | QuestionPart
 
 
 @dataclass

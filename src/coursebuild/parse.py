@@ -57,6 +57,7 @@ class _CourseParser:
 
     def parse(self) -> Course:
         config = self.loaded.config
+        modules: dict[str | None, Module]  # keyed by module ID; None for a course without modules
         if config.modules is not None:
             modules = {m.id: Module(m.id, m.title, []) for m in config.modules}
         else:

@@ -300,7 +300,8 @@ def load_facts(path: Path, problems: Problems, draft: bool = False) -> LoadedFac
     try:
         facts = ProductFacts.model_validate(data)
     except ValidationError as exc:
-        for err, described in zip(exc.errors(include_url=False), describe_validation_error(exc, doc, ProductFacts)):
+        descriptions = describe_validation_error(exc, doc, ProductFacts)  # one per error, in the same order
+        for err, described in zip(exc.errors(include_url=False), descriptions, strict=True):
             loc = tuple(err["loc"])
             if any(loc[:n] in placeholders for n in range(1, len(loc) + 1)):
                 continue  # already reported as a placeholder
@@ -444,7 +445,7 @@ def _check_changelog_lesson(loaded: LoadedFacts, course_root: Path, problems: Pr
         return
     if actual != expected:
         line = next(
-            (i + 1 for i, (a, b) in enumerate(zip(actual.splitlines(), expected.splitlines())) if a != b),
+            (i + 1 for i, (a, b) in enumerate(zip(actual.splitlines(), expected.splitlines(), strict=False)) if a != b),
             min(len(actual.splitlines()), len(expected.splitlines())) + 1,
         )
         report(
@@ -704,8 +705,9 @@ def _materialise(source: str, ref: str | None) -> _Materialised:
         from copier._template import Template
         from copier._vcs import get_repo
     except ImportError:  # older copier 9 releases kept them public
-        from copier.template import Template  # type: ignore[no-redef]
-        from copier.vcs import get_repo  # type: ignore[no-redef]
+        # no-redef where these are not re-exports of the names above; unused-ignore where they are
+        from copier.template import Template  # type: ignore[no-redef, unused-ignore]
+        from copier.vcs import get_repo  # type: ignore[no-redef, unused-ignore]
 
     if not _is_url(source) and get_repo(source) is None:
         if ref is not None:

@@ -19,10 +19,10 @@ from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coursebuild import __version__
+from coursebuild.catalogue import Catalogue
 from coursebuild.errors import Problems
 from coursebuild.interface import text, translator
 from coursebuild.model import Course, HtmlPart, Level
-from coursebuild.catalogue import Catalogue
 from coursebuild.profile import profile_json
 from coursebuild.runtime_data import course_data
 from coursebuild.tracking import tracking_data
@@ -159,7 +159,7 @@ def _script_call(function: str, *args: Any) -> bytes:
     """`function(args...);` as a script; JSON is a JavaScript expression once U+2028/9 are escaped."""
     encoded = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
     encoded = encoded.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"{function}({encoded});\n".encode("utf-8")
+    return f"{function}({encoded});\n".encode()
 
 
 def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, Any]) -> dict[str, bytes]:
@@ -275,5 +275,5 @@ def merge_language_maps(translated: Any, source: Any, language: str) -> None:
             if key in source:
                 merge_language_maps(value, source[key], language)
     elif isinstance(translated, list) and isinstance(source, list) and len(translated) == len(source):
-        for a, b in zip(translated, source):
+        for a, b in zip(translated, source, strict=False):
             merge_language_maps(a, b, language)

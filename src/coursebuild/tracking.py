@@ -181,7 +181,7 @@ def scene_definition(scenario: Scenario, scene_id: str, language: str) -> dict[s
 def context_tags(level: Level | None, requirements: list[str], catalogue: Catalogue | None, course: Course) -> dict[str, Any]:
     """The taxonomy category, requirement activities and extensions a statement about this content carries."""
     language = course.config.language
-    category = [{"id": PROFILE_VERSION, "objectType": "Activity"}]
+    category: list[dict[str, Any]] = [{"id": PROFILE_VERSION, "objectType": "Activity"}]
     extensions: dict[str, Any] = {
         EXTENSIONS["pathway"]: course.config.pathway.value,
         EXTENSIONS["archetypes"]: [a.value for a in course.config.archetypes],
@@ -227,7 +227,7 @@ def tracking_data(course: Course, catalogue: Catalogue | None) -> dict[str, Any]
     for lesson in course.lessons:
         for placed in lesson.questions:
             questions[placed.question.id] = _question_tracking(placed, iris, iris.lesson(lesson.id), catalogue, course)
-    assessment = None
+    assessment: dict[str, Any] | None = None
     if course.assessment:
         meta = course.assessment.meta
         assessment = {
@@ -285,7 +285,7 @@ def _question_tracking(
     placed: PlacedQuestion, iris: Iris, parent: str, catalogue: Catalogue | None, course: Course
 ) -> dict[str, Any]:
     question = placed.question
-    tracked = {
+    tracked: dict[str, Any] = {
         "id": iris.question(question.id),
         "definition": question_definition(placed, course.config.language),
         "parent": parent,

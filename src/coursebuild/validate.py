@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterable
+from pathlib import Path
 
 from coursebuild.catalogue import Catalogue
 from coursebuild.errors import Problems
@@ -196,7 +197,7 @@ def _check_requirement_ids(course: Course, catalogue: Catalogue | None, problems
             problems.error(path, line, f"unknown requirement ID '{requirement_id}'", hint)
 
 
-def _requirement_uses(course: Course) -> Iterable[tuple[object, int | None, str]]:
+def _requirement_uses(course: Course) -> Iterable[tuple[Path, int | None, str]]:
     for lesson in course.lessons:
         for requirement_id in lesson.meta.requirements:
             yield lesson.source.path, lesson.meta_line("requirements"), requirement_id

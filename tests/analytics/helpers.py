@@ -7,7 +7,7 @@ import base64
 import json
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +19,7 @@ from coursebuild.tracking import EXTENSIONS, VERBS
 ROOT = Path(__file__).resolve().parent.parent.parent
 QUIZ = ROOT / "tests" / "fixtures" / "quiz"
 ORGANISATION = "https://w3id.org/coursebuild/xapi/extension/organisation"
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @cache
@@ -116,7 +116,7 @@ class LrsDouble:
         self.page_size = page_size
         self.expected_auth = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
         self.fail_next: list[int] = []  # statuses to answer the next requests with
-        self._clock = datetime(2026, 3, 10, tzinfo=timezone.utc)
+        self._clock = datetime(2026, 3, 10, tzinfo=UTC)
         double = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -11,7 +11,6 @@ from typing import Any
 
 from playwright.sync_api import Frame, Page
 
-
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 VERSIONS = {"scorm12": "1.2", "scorm2004": "2004"}
 

@@ -53,7 +53,7 @@ def test_relaunch_journey(page, launch_in_lms, unzip_package, tmp_path, course_d
     # 1. The learner answers a knowledge check and closes the window mid-attempt.
     session = launch_in_lms(page, package, version)
     course = Course(session.sco)
-    lesson = next(l for l, v in course.data["lessons"].items() if v["questions"])
+    lesson = next(lesson_id for lesson_id, v in course.data["lessons"].items() if v["questions"])
     question = course.data["lessons"][lesson]["questions"][0]
     course.open(f"lesson-{lesson}")
     course.fill(question, "check")

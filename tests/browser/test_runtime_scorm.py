@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from coursebuild.build import build_course

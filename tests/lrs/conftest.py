@@ -1,4 +1,5 @@
 import pytest
+
 from tests.lrs.fixtures import lrs, real_lrs  # noqa: F401  (the same import other test folders use)
 from tests.lrs.validators import require_tools
 

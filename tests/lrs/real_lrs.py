@@ -12,9 +12,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import urlencode
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 START_TIMEOUT_S = 30

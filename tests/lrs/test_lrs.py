@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+
 from tests.lrs import cmi5
 from tests.lrs.au import ScriptedAU, http, now
 from tests.lrs.server import TERMINATED_GRACE_SECONDS, TestLRS

@@ -8,11 +8,11 @@ import io
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from coursebuild.analytics import charts, queries, quality, sources
+from coursebuild.analytics import charts, quality, queries, sources
 from coursebuild.analytics.errors import AnalyticsError, FilterError
 from coursebuild.analytics.store import Store, open_store
 
@@ -85,7 +85,7 @@ def _meta(store: Store, key: str) -> str | None:
 
 def _set_meta(store: Store, key: str, value: str) -> None:
     store.insert_rows("cb_meta", [{"key": key, "value": value,
-                                    "at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")}])
+                                    "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")}])
 
 
 def prepare(store: Store, course_dirs: list[Path]) -> list[str]:
@@ -150,8 +150,8 @@ def _check_date(value: str | None, option: str) -> str | None:
     except ValueError:
         raise FilterError(f"{option} {value!r} is not a date or time (use YYYY-MM-DD or ISO 8601)") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def check_filters(store: Store, options: Options, known_courses: list[str]) -> None:
@@ -274,7 +274,7 @@ def write(options: Options, tables: dict[str, Table], ingested: list[sources.Ing
             encoding="utf-8")
     filters = {"course": options.courses, "version": options.revision, "since": options.since,
                "until": options.until, "organisation": options.organisation}
-    document = {"generated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "filters": filters,
+    document = {"generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "filters": filters,
                 "sources": [{"source": i.source, "statements": i.statements} for i in ingested],
                 "tables": {name: t.rows for name, t in tables.items()}}
     (out / "report.json").write_text(json.dumps(document, indent=1, ensure_ascii=False, default=str) + "\n",

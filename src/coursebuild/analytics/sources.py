@@ -150,8 +150,8 @@ def credentials_for(endpoint: str, netrc_file: Path | None) -> Credentials | Non
             raise AnalyticsError(f"cannot read the credentials file {netrc_file}: {getattr(error, 'strerror', None) or 'not in netrc format'}") from None
         if not found:
             raise AnalyticsError(f"the credentials file {netrc_file} has no entry for machine {host}")
-        login, _, password = found
-        return Credentials(login or "", password or "")
+        login, _, netrc_password = found
+        return Credentials(login or "", netrc_password or "")
     username, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
     if username is not None or password is not None:
         return Credentials(username or "", password or "")

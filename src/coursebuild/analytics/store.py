@@ -5,14 +5,18 @@ Both run exactly the same SQL (from `queries.py`); only the way a statement reac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from coursebuild.analytics.errors import AnalyticsError
+
+if TYPE_CHECKING:
+    from chdb.session import Session
 
 INSERT_BATCH = 20_000
 
@@ -79,17 +83,24 @@ class ChdbStore(Store):
         except OSError as error:
             raise AnalyticsError(f"cannot create the store folder {folder}: {error.strerror}") from error
         self.folder = folder
-        self._session = session.Session(str(folder.resolve()))
+        self._session: Session | None = session.Session(str(folder.resolve()))
+
+    def _open_session(self) -> Session:
+        if self._session is None:
+            raise AnalyticsError("chDB: the store is closed")
+        return self._session
 
     def execute(self, sql: str) -> None:
+        session = self._open_session()
         try:
-            self._session.query(sql)
+            session.query(sql)
         except Exception as error:  # chDB raises a plain RuntimeError with ClickHouse's message
             raise AnalyticsError(f"chDB: {_first_line(error)}") from error
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
+        session = self._open_session()
         try:
-            result = self._session.query(sql, "JSONEachRow")
+            result = session.query(sql, "JSONEachRow")
         except Exception as error:
             raise AnalyticsError(f"chDB: {_first_line(error)}") from error
         text = result.data() if hasattr(result, "data") else str(result)
@@ -151,10 +162,8 @@ class ClickHouseStore(Store):
             raise AnalyticsError(f"ClickHouse at {self.url}: {_first_line(error)}") from error
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # a connection that failed may fail to close too
             self._client.close()
-        except Exception:  # pragma: no cover
-            pass
 
 
 def redact_url(url: str) -> str:

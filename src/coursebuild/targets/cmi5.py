@@ -86,7 +86,7 @@ def check_cmi5_package(files: dict[str, bytes] | list[str], structure: bytes | N
         root = control_document(files, "cmi5.xml", structure)
     except PackageDocumentError as exc:
         return [str(exc)]
-    messages = []
+    messages: list[str] = []
     schema = _schema()
     if not schema.validate(root):
         messages.extend(f"cmi5.xml line {e.line}: schema: {e.message}" for e in schema.error_log)

@@ -104,7 +104,7 @@ def build_manifest(version: ScormVersion, site: Site, content_files: list[str]) 
     # A translation is another package: LMSs keep packages apart by these identifiers.
     manifest_id, org_id, item_id, resource_id = _ids(config.id + (f"-{site.translation}" if site.translation else ""))
     cp = version.cp_namespace
-    nsmap = {None: cp, "adlcp": version.adlcp_namespace, "xsi": XSI, **dict(version.extra_namespaces)}
+    nsmap: dict[str | None, str] = {None: cp, "adlcp": version.adlcp_namespace, "xsi": XSI, **dict(version.extra_namespaces)}
     root = etree.Element(f"{{{cp}}}manifest", nsmap=nsmap)
     root.set("identifier", manifest_id)
     root.set("version", config.version)

@@ -57,14 +57,14 @@ def translate_course(loaded: LoadedCourse, tag: str, translate: Translate, probl
     return result
 
 
-def _with_lines(doc, data):  # type: ignore[no-untyped-def]
+def _with_lines(doc, data):
     """The source document's line numbers with the translated data, for error messages."""
     clone = copy.copy(doc)
     clone.data = data
     return clone
 
 
-def _markdown(source: MarkdownSource, model, fields, root, translate: Translate, problems: Problems):  # type: ignore[no-untyped-def]
+def _markdown(source: MarkdownSource, model, fields, root, translate: Translate, problems: Problems):
     name = relative(source.path, root)
     data = _rebuild_fields(source.meta_doc.data, fields, name, translate)
     meta = validate_model(model, _with_lines(source.meta_doc, data), source.path, problems, "front matter (translated)")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -39,7 +39,7 @@ class Code:
         return (self.paired, self.start, self.end)
 
 
-Node = Union[str, Code]
+Node = str | Code
 
 _PAIRED = {
     "strong": ("fmt", "xlf:b", "bold"),
