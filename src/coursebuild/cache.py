@@ -174,7 +174,7 @@ class LessonCache:
 
     def put(self, key: str, value: Any) -> None:
         """Keep `value` as it is now (it is pickled at once, so later changes to it are not stored)."""
-        with contextlib.suppress(Exception):  # a value that cannot be pickled is simply not cached
+        with contextlib.suppress(Exception):  # an unpicklable value is only not cached
             self._new[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:

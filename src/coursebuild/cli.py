@@ -8,9 +8,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
@@ -23,7 +22,6 @@ from coursebuild.render import SPLIT_ABOVE
 from coursebuild.targets import get_target, registered_formats
 
 COURSES_DIR = Path("courses")
-Job = TypeVar("Job")  # what _run_all hands to `run`: a course folder, or a (folder, language) pair
 
 
 def _course_dirs(paths: tuple[Path, ...]) -> list[Path]:
@@ -78,7 +76,7 @@ def _report(results: list[CourseBuild], verb: str) -> None:
         click.echo(f"{len(results)} course{'s' if len(results) != 1 else ''} valid")
 
 
-def _run_all(course_dirs: Sequence[Job], run: Callable[[Job, Path], CourseBuild], label: str, jobs: int = 1) -> list[CourseBuild]:
+def _run_all(course_dirs: Sequence[Path | tuple[Path, str | None]], run, label: str, jobs: int = 1) -> list[CourseBuild]:
     """Run `run(course_dir, project_root)` for every course, in `jobs` processes; results in input order.
 
     `run` must be picklable (a module-level function or functools.partial of one) when jobs > 1. Progress
@@ -98,7 +96,7 @@ def _run_all(course_dirs: Sequence[Job], run: Callable[[Job, Path], CourseBuild]
                 progress.update(task, description=f"{label} {_job_name(course_dirs[index])}")
                 progress.advance(task)
     else:
-        for done, (index, result) in enumerate(_each_result(course_dirs, run, project_root, jobs), 1):
+        for done, (index, result) in enumerate(_each_result(course_dirs, run, project_root, jobs), start=1):
             results[index] = result
             if show:
                 click.echo(f"[{done}/{len(course_dirs)}] {label} {_job_name(course_dirs[index])}", err=True)
@@ -112,9 +110,7 @@ def _job_name(job) -> str:
     return str(job)
 
 
-def _each_result(
-    course_dirs: Sequence[Job], run: Callable[[Job, Path], CourseBuild], project_root: Path, jobs: int
-) -> Iterator[tuple[int, CourseBuild]]:
+def _each_result(course_dirs: Sequence[Path | tuple[Path, str | None]], run, project_root: Path, jobs: int):
     """(index, result) pairs as courses finish: in this process when jobs == 1, else in a process pool."""
     if jobs == 1:
         for index, course_dir in enumerate(course_dirs):

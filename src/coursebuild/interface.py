@@ -8,8 +8,6 @@ Welsh speaker (see docs/translation.md): they are marked for review.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from markupsafe import Markup
 
 EN = {
@@ -222,6 +220,6 @@ def text(language: str | None, key: str, **values: object) -> Markup:
     return Markup(table.get(key, EN[key])).format(**values)
 
 
-def translator(language: str | None) -> Callable[..., Markup]:
+def translator(language: str | None):
     """`t(key, **values)` for templates."""
     return lambda key, **values: text(language, key, **values)

@@ -275,5 +275,5 @@ def merge_language_maps(translated: Any, source: Any, language: str) -> None:
             if key in source:
                 merge_language_maps(value, source[key], language)
     elif isinstance(translated, list) and isinstance(source, list) and len(translated) == len(source):
-        for a, b in zip(translated, source, strict=True):
+        for a, b in zip(translated, source, strict=False):
             merge_language_maps(a, b, language)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -77,28 +78,28 @@ def status_command(course_dirs: tuple[Path, ...], languages: tuple[str, ...], sh
     from coursebuild.cli import _course_dirs
     from coursebuild.translation.store import MISSING, STALE, load_store
     from coursebuild.translation.store import languages as found_languages
-    from coursebuild.translation.workflow import StatusRow, load_units, status_rows, unit_states
+    from coursebuild.translation.workflow import load_units, status_rows, unit_states
 
     problems = Problems(Path.cwd())
-    rows: list[tuple[Path, StatusRow]] = []
+    rows: list[tuple[Path, Any]] = []
     listed = []
     for course_dir in _course_dirs(course_dirs):
         wanted = list(languages) or found_languages(course_dir)
         rows.extend((course_dir, row) for row in status_rows(course_dir, wanted, problems))
         if show:
             found = load_units(course_dir, Problems())
-            if found is not None:
-                for language in wanted:
-                    for state in unit_states(found[1], load_store(course_dir, language, Problems())):
-                        if state.state in (MISSING, STALE):
-                            unit = state.unit
-                            listed.append(f"{(course_dir / unit.file).as_posix()}:{unit.line}: [{language}] "
-                                          f"{state.state}: {unit.key} ({unit.note})")
+            for language in wanted if found is not None else []:
+                assert found is not None
+                for state in unit_states(found[1], load_store(course_dir, language, Problems())):
+                    if state.state in (MISSING, STALE):
+                        unit = state.unit
+                        listed.append(f"{(course_dir / unit.file).as_posix()}:{unit.line}: [{language}] "
+                                      f"{state.state}: {unit.key} ({unit.note})")
     _fail_on(problems)
     headers = ("course", "language", "translated", "stale", "missing", "units", "folder")
     table = [(r.course, r.language, f"{r.percent:.0f}%", str(r.stale), str(r.missing), str(r.units), str(d)) for d, r in rows]
     widths = [max(len(row[i]) for row in [headers, *table]) for i in range(len(headers))]
     for row in [headers, *table]:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
     for line in listed:
         click.echo(line)

@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
 
 from coursebuild.errors import Problems
 from coursebuild.load import LoadedCourse, MarkdownSource, ScenarioFile, validate_model
@@ -27,7 +23,6 @@ from coursebuild.translation.units import (
     relative,
     scenario_fields,
 )
-from coursebuild.yamlfile import YamlDocument
 
 
 def language_tag(language: str, source_language: str) -> str:
@@ -62,16 +57,14 @@ def translate_course(loaded: LoadedCourse, tag: str, translate: Translate, probl
     return result
 
 
-def _with_lines(doc: YamlDocument, data: Any) -> YamlDocument:
+def _with_lines(doc, data):
     """The source document's line numbers with the translated data, for error messages."""
     clone = copy.copy(doc)
     clone.data = data
     return clone
 
 
-def _markdown(
-    source: MarkdownSource, model: type[BaseModel], fields: list[_Field], root: Path, translate: Translate, problems: Problems
-) -> MarkdownSource | None:
+def _markdown(source: MarkdownSource, model, fields, root, translate: Translate, problems: Problems):
     name = relative(source.path, root)
     data = _rebuild_fields(source.meta_doc.data, fields, name, translate)
     meta = validate_model(model, _with_lines(source.meta_doc, data), source.path, problems, "front matter (translated)")

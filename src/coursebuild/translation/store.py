@@ -91,8 +91,8 @@ def load_store(root: Path, language: str, problems: Problems) -> LanguageStore:
                            "import the XLIFF file again to rewrite it")
             continue
         data = doc.data if isinstance(doc.data, dict) else {}
-        raw_units = data.get("units")
-        units = raw_units if isinstance(raw_units, dict) else {}
+        found = data.get("units")
+        units: dict = found if isinstance(found, dict) else {}
         entries: dict[str, Stored] = {}
         for key, value in units.items():
             line = doc.line_of(("units", key))

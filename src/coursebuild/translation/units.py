@@ -215,7 +215,7 @@ def _replace_block(lines: list[str], content: str, translated: str) -> list[str]
     '> ', indentation, '## ') and the last line's suffix."""
     parts = content.split("\n")
     starts = []
-    for line, part in zip(lines, parts, strict=False):  # `lines` may run on past the block
+    for line, part in zip(lines, parts, strict=False):
         at = line.find(part) if part else len(line)
         starts.append(max(at, 0))
     first_prefix = lines[0][: starts[0]]
@@ -232,7 +232,7 @@ def _replace_block(lines: list[str], content: str, translated: str) -> list[str]
 
 def _get(data: Any, path: tuple[str | int, ...]) -> Any:
     for part in path:
-        if isinstance(data, dict) and part in data:
+        if isinstance(data, dict) and part in data:  # noqa: SIM114 - two branches so the type checker can narrow `part`
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and part < len(data):
             data = data[part]
@@ -334,7 +334,7 @@ def rebuild_question(data: dict[str, Any], file: str, translate: Translate) -> d
         key = f"q.{data.get('id', '?')}.scale"
         translated = [translate(file, f"{key}.{i}", text) for i, text in enumerate(scale, 1)]
         if any(t is not None for t in translated):
-            data["scale"] = [t if t is not None else text for t, text in zip(translated, scale, strict=True)]
+            data["scale"] = [t if t is not None else text for t, text in zip(translated, scale, strict=False)]
     return data
 
 
