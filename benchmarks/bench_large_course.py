@@ -104,7 +104,7 @@ def row(label: str, run: dict[str, float], floor: float | None = None, note: str
 
 def bench_build(root: Path, runs: int) -> None:
     course = make_course(root, 1000)
-    print("\nbuild, 1,000-lesson course (best of %d)      seconds  peak MB  x floor" % runs)
+    print(f"\nbuild, 1,000-lesson course (best of {runs})      seconds  peak MB  x floor")
     floor = best("floor", course, runs=runs)
     row("floor: markdown-it-py render + zip", floor, floor["seconds"])
     cold_five = best("cold", course, ",".join(FIVE), runs)
