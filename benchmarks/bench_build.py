@@ -22,10 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = (
-    "clinical data model patient safety algorithm validation review bias staff ward radiology triage report "
-    "evidence governance risk output decision team training support monitoring performance outcome"
-).split()
+WORDS = ["clinical", "data", "model", "patient", "safety", "algorithm", "validation", "review", "bias", "staff", "ward", "radiology", "triage", "report", "evidence", "governance", "risk", "output", "decision", "team", "training", "support", "monitoring", "performance", "outcome"]
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -87,7 +84,7 @@ def child(mode: str, course: Path, fmt: str) -> None:
         for path in sorted((course / "lessons").glob("*.md")):
             md.render(path.read_text(encoding="utf-8").split("---\n", 2)[2])
     else:
-        from coursebuild.build import build_course
+        from coursebuild.pipeline.build import build_course
 
         with tempfile.TemporaryDirectory() as out:
             result = build_course(course, [fmt], Path(out))

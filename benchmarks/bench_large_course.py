@@ -62,7 +62,7 @@ def child(mode: str, course: Path, extra: str) -> None:
                 html = md.render(path.read_text(encoding="utf-8").split("---\n", 2)[2])
                 archive.writestr(path.stem + ".html", html)
     elif mode in ("cold", "incremental"):
-        from coursebuild.build import build_course
+        from coursebuild.pipeline.build import build_course
 
         formats = extra.split(",")
         cache = course.parent / "cache" if mode == "incremental" else None
@@ -71,7 +71,7 @@ def child(mode: str, course: Path, extra: str) -> None:
             if not result.ok:
                 raise SystemExit([p.format() for p in result.problems.errors][:5])
     elif mode == "warm-process":
-        from coursebuild.build import build_course
+        from coursebuild.pipeline.build import build_course
 
         cache = course.parent / "cache-process"
         with tempfile.TemporaryDirectory() as out:
@@ -192,7 +192,7 @@ FAR_LESSON = """async (target) => {
 def bench_learner(root: Path, runs: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    from coursebuild.build import build_course
+    from coursebuild.pipeline.build import build_course
 
     served = root / "served"
     packages = {"foundational (12 lessons)": REPO / "courses" / "foundational",

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,8 @@ ORGANISATION = "https://w3id.org/coursebuild/xapi/extension/organisation"
 
 def course_items() -> list[dict[str, Any]]:
     """For each real course: its IRI, tags and the questions and scenes learners answer, from tracking.py."""
-    from coursebuild.build import compile_course
-    from coursebuild.load import discover_courses
+    from coursebuild.pipeline.build import compile_course
+    from coursebuild.pipeline.load import discover_courses
     from coursebuild.tracking import tracking_data
 
     found = []
@@ -108,7 +108,7 @@ def generate(path: Path, total: int, seed: int = 1, courses: list[dict[str, Any]
 
     rng = random.Random(seed)
     courses = courses or course_items()
-    start = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 5, tzinfo=UTC)
     written = 0
     with path.open("w", encoding="utf-8") as handle:
         for learner in itertools.count():
@@ -133,7 +133,7 @@ def _measure(args: list[str]) -> dict[str, Any]:
 
 def child(argv: list[str]) -> None:
     from coursebuild.analytics.report import Options, run
-    from coursebuild.load import discover_courses
+    from coursebuild.pipeline.load import discover_courses
 
     store, out, *files = argv
     started = time.perf_counter()

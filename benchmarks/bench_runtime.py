@@ -20,8 +20,8 @@ import zipfile
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from coursebuild.build import build_course
-from coursebuild.load import discover_courses
+from coursebuild.pipeline.build import build_course
+from coursebuild.pipeline.load import discover_courses
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -20,7 +20,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from coursebuild.analytics.report import Options, run
-    from coursebuild.load import discover_courses
+    from coursebuild.pipeline.load import discover_courses
 
     with tempfile.TemporaryDirectory(prefix="coursebuild-analytics-shot-") as folder:
         work = Path(folder)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from coursebuild.profile import profile_document
+from coursebuild.tracking.profile import profile_document
 
 _STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[\*\]|\['([^']+)'\]")
 

@@ -72,7 +72,7 @@ def test_a_changed_catalogue_invalidates_the_cache(project: Path) -> None:
     catalogue = project / "requirements.yml"
     catalogue.write_text(catalogue.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     calls: list[str] = []
-    import coursebuild.build as pipeline
+    import coursebuild.pipeline.build as pipeline
 
     real = pipeline.compile_course
     pipeline.compile_course = lambda *a, **k: calls.append("compiled") or real(*a, **k)  # type: ignore[assignment]

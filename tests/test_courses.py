@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from coursebuild.build import build_course
 from coursebuild.catalogue import load_catalogue
 from coursebuild.errors import Problems
-from coursebuild.load import discover_courses
+from coursebuild.pipeline.build import build_course
+from coursebuild.pipeline.load import discover_courses
 
 REPO = Path(__file__).resolve().parent.parent
 COURSES = discover_courses(REPO / "courses")

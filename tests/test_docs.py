@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from coursebuild.errors import Problems
-from coursebuild.markdown import ParseContext, parse_question
+from coursebuild.pipeline.markdown import ParseContext, parse_question
 from tests.conftest import REPO
 
 DOC = (REPO / "docs" / "authoring.md").read_text(encoding="utf-8")

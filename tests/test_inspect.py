@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from coursebuild.build import build_course
-from coursebuild.inspect import Limits, PackageError, inspect_package, render_text
-from coursebuild.inspect_cli import inspect_command
+from coursebuild.cli.inspect import inspect_command
+from coursebuild.inspector import Limits, PackageError, inspect_package, render_text
+from coursebuild.pipeline.build import build_course
 from coursebuild.targets.common import schema_files
 from tests.conftest import FIXTURES
 
@@ -445,7 +445,7 @@ def test_overlapping_entries_are_a_zip_bomb(tmp_path):
 def test_every_finding_code_is_documented_for_administrators():
     import re
 
-    from coursebuild import inspect as module
+    from coursebuild import inspector as module
 
     source = Path(module.__file__).read_text(encoding="utf-8")
     found = set(re.findall(r'(?:ERROR|WARNING|NOTE|severity),\s*"([a-z0-9-]+)"', source))

@@ -1,8 +1,8 @@
 from pathlib import Path
 
 from coursebuild.errors import Problems
-from coursebuild.markdown import ParseContext, parse_markdown, sanitise
 from coursebuild.model import HtmlPart, QuestionPart
+from coursebuild.pipeline.markdown import ParseContext, parse_markdown, sanitise
 
 
 def parse(text: str, tmp_path: Path, first_line: int = 1):

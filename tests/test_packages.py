@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from coursebuild.build import build_course
 from coursebuild.cli import main
+from coursebuild.pipeline.build import build_course
 from coursebuild.targets.scorm import SCHEMA_DIR, SCORM12, SCORM2004, check_scorm_package
 from tests.conftest import edit
 

@@ -16,11 +16,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from coursebuild.build import build_course
 from coursebuild.catalogue import load_catalogue
+from coursebuild.cli.product import new_group, update_group
 from coursebuild.coverage import course_coverage
 from coursebuild.errors import Problems
-from coursebuild.product_cli import new_group, update_group
+from coursebuild.pipeline.build import build_course
 from coursebuild.products import (
     ANSWERS_FILE,
     CHANGELOG_LESSON,
@@ -219,7 +219,7 @@ class _Terminal:
 def test_new_product_asks_for_the_facts_on_a_terminal(project):
     script = (
         "import click\n"
-        "from coursebuild.product_cli import new_group\n"
+        "from coursebuild.cli.product import new_group\n"
         "new_group(['product', 'Scanly', '--dest', 'scanly'])\n"
     )
     terminal = _Terminal([sys.executable, "-c", script], project)

@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from coursebuild.build import build_course
 from coursebuild.cli import main
+from coursebuild.pipeline.build import build_course
 from coursebuild.translation.xliff import XLIFF2, XLIFF12
 from tests.conftest import FIXTURES, edit
 

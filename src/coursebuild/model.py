@@ -124,7 +124,7 @@ class CourseConfig(Strict):
     brand: Brand = Brand()
     formats: list[str] = ["scorm12", "scorm2004", "cmi5", "xapi", "web"]
     # How lessons reach the learner: all in the page, one file per lesson loaded when shown, or "auto"
-    # (one file per lesson once a course has more lessons than coursebuild.render.SPLIT_ABOVE).
+    # (one file per lesson once a course has more lessons than coursebuild.pipeline.render.SPLIT_ABOVE).
     delivery: Literal["auto", "single", "split"] = "auto"
     base_iri: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")]
     modules: list[ModuleConfig] | None = None

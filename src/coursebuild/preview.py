@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from coursebuild.build import compile_course
+from coursebuild.pipeline.build import compile_course
 from coursebuild.targets import get_target
 
 CONTENT_TYPES = {

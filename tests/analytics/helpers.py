@@ -24,7 +24,7 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @cache
 def quiz_data() -> dict[str, Any]:
-    from coursebuild.build import compile_course
+    from coursebuild.pipeline.build import compile_course
     from coursebuild.tracking import tracking_data
 
     built = compile_course(QUIZ)

@@ -232,7 +232,7 @@ def launch_in_lms(lms_server: LmsServer):
 @pytest.fixture(scope="session")
 def packages(tmp_path_factory, unzip_package):
     """The quiz fixture course (every question type) built in both SCORM formats, unzipped and served."""
-    from coursebuild.build import build_course
+    from coursebuild.pipeline.build import build_course
     from tests.browser.course_driver import FIXTURES, VERSIONS
 
     out = tmp_path_factory.mktemp("packages")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from coursebuild.build import build_course
+from coursebuild.pipeline.build import build_course
 from tests.browser.course_driver import Course
 
 REPO = Path(__file__).resolve().parent.parent.parent

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coursebuild.build import build_course
-from coursebuild.load import discover_courses
+from coursebuild.pipeline.build import build_course
+from coursebuild.pipeline.load import discover_courses
 from tests.browser.course_driver import Course, cmi
 
 REPO = Path(__file__).resolve().parent.parent.parent

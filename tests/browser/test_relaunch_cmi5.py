@@ -12,8 +12,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from coursebuild.build import build_course
-from coursebuild.load import discover_courses
+from coursebuild.pipeline.build import build_course
+from coursebuild.pipeline.load import discover_courses
 from coursebuild.tracking import EXTENSIONS
 from tests.browser.course_driver import Course
 from tests.lrs.fixtures import lrs, real_lrs  # noqa: F401  (fixtures)

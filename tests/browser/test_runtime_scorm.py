@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coursebuild.build import build_course
+from coursebuild.pipeline.build import build_course
 from tests.browser.course_driver import FIXTURES, Course, cmi, finish, interactions, launch
 
 

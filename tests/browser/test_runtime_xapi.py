@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coursebuild.build import build_course
+from coursebuild.pipeline.build import build_course
 from coursebuild.tracking import ACTIVITY_TYPES, EXTENSIONS, PROFILE_VERSION, VOCABULARY
 from tests.browser.course_driver import Course
 from tests.lrs.fixtures import lrs, real_lrs  # noqa: F401  (fixtures)

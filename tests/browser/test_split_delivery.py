@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coursebuild.build import build_course
+from coursebuild.pipeline.build import build_course
 from tests.browser.course_driver import FIXTURES, Course, cmi
 from tests.browser.test_accessibility import violations
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from coursebuild.build import build_course
 from coursebuild.cli import main
+from coursebuild.pipeline.build import build_course
 from tests.browser.course_driver import Course, finish
 from tests.browser.test_accessibility import violations
 from tests.browser.test_runtime_xapi import LEARNER, leave, wait_for

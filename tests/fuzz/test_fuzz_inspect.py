@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from coursebuild.cli import main
-from coursebuild.inspect import PackageError, inspect_package
+from coursebuild.inspector import PackageError, inspect_package
 from tests.conftest import FIXTURES
 
 FORMATS = ("scorm12", "scorm2004", "cmi5", "xapi")

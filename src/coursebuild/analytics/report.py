@@ -104,8 +104,8 @@ def prepare(store: Store, course_dirs: list[Path]) -> list[str]:
 
 def load_reference(store: Store, course_dirs: list[Path]) -> dict[str, Any]:
     """The courses, the requirements catalogue and what each course teaches, as small tables."""
-    from coursebuild.build import compile_course
     from coursebuild.coverage import course_coverage
+    from coursebuild.pipeline.build import compile_course
 
     courses, taught, catalogue = [], [], None
     for folder in course_dirs:

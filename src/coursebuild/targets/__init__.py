@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from coursebuild.errors import Problems
-from coursebuild.render import Site
+from coursebuild.pipeline.render import Site
 
 _REGISTRY: dict[str, type[Target]] = {}
 _BUILTIN = ("scorm12", "scorm2004", "cmi5", "xapi", "web")

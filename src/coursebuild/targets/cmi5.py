@@ -14,7 +14,7 @@ from lxml import etree
 
 from coursebuild.catalogue import Catalogue
 from coursebuild.errors import Problems
-from coursebuild.render import Site
+from coursebuild.pipeline.render import Site
 from coursebuild.targets import Target, register
 from coursebuild.targets.common import PackageDocumentError, control_document, with_runtime_settings
 from coursebuild.targets.scorm import SCHEMA_DIR

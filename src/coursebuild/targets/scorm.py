@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from coursebuild.errors import Problems
-from coursebuild.render import Site
+from coursebuild.pipeline.render import Site
 from coursebuild.targets import Target
 from coursebuild.targets.common import PackageDocumentError, control_document, schema_files, with_runtime_settings
 

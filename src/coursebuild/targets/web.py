@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coursebuild.errors import Problems
-from coursebuild.render import Site
+from coursebuild.pipeline.render import Site
 from coursebuild.targets import Target, register
 from coursebuild.targets.common import with_runtime_settings
 

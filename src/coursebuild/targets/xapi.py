@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from coursebuild.errors import Problems
-from coursebuild.render import Site
+from coursebuild.pipeline.render import Site
 from coursebuild.targets import Target, register
 from coursebuild.targets.common import PackageDocumentError, control_document, with_runtime_settings
 from coursebuild.tracking import ACTIVITY_TYPES, Iris

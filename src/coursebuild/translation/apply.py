@@ -10,9 +10,9 @@ import copy
 from dataclasses import replace
 
 from coursebuild.errors import Problems
-from coursebuild.load import LoadedCourse, MarkdownSource, ScenarioFile, validate_model
 from coursebuild.model import AssessmentMeta, CourseConfig, LessonMeta, ScenarioSource
-from coursebuild.parse import drop_title_heading
+from coursebuild.pipeline.load import LoadedCourse, MarkdownSource, ScenarioFile, validate_model
+from coursebuild.pipeline.parse import drop_title_heading
 from coursebuild.translation.units import (
     Translate,
     _Field,

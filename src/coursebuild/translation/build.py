@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from coursebuild.errors import Problems
-from coursebuild.load import LoadedCourse
 from coursebuild.model import Course
-from coursebuild.parse import parse_course
+from coursebuild.pipeline.load import LoadedCourse
+from coursebuild.pipeline.parse import parse_course
 from coursebuild.translation.apply import language_tag, translate_course
 from coursebuild.translation.store import MISSING, STALE, load_store
 from coursebuild.translation.units import course_units

@@ -18,7 +18,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from coursebuild.markdown import markdown_parser
+from coursebuild.pipeline.markdown import markdown_parser
 
 
 @dataclass

@@ -24,9 +24,9 @@ from pathlib import Path
 import yaml
 
 from coursebuild.errors import Problems
+from coursebuild.pipeline.write import write_atomically
 from coursebuild.translation.segments import normalise
 from coursebuild.translation.units import Unit
-from coursebuild.write import write_atomically
 from coursebuild.yamlfile import YamlSyntaxError, parse_yaml
 
 FOLDER = "translations"

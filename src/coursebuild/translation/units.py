@@ -28,10 +28,10 @@ from typing import Any
 import yaml
 from markdown_it.token import Token
 
-from coursebuild.load import LoadedCourse
-from coursebuild.markdown import markdown_parser
 from coursebuild.model import LessonMeta, LikertQuestion
-from coursebuild.parse import drop_title_heading
+from coursebuild.pipeline.load import LoadedCourse
+from coursebuild.pipeline.markdown import markdown_parser
+from coursebuild.pipeline.parse import drop_title_heading
 from coursebuild.translation.segments import Node, inline_segment, normalise, plain_segment
 from coursebuild.yamlfile import YamlDocument, YamlSyntaxError, parse_yaml
 

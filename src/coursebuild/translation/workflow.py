@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coursebuild.errors import Problems
-from coursebuild.load import LoadedCourse, discover_courses, load_course
+from coursebuild.pipeline.load import LoadedCourse, discover_courses, load_course
 from coursebuild.translation.segments import Code, Node, codes_of, inline_segment, normalise, to_markdown
 from coursebuild.translation.store import MISSING, STALE, TRANSLATED, LanguageStore, Stored, load_store, save_file
 from coursebuild.translation.units import PLAIN, Unit, course_units

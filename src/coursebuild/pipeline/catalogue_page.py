@@ -7,8 +7,8 @@ from typing import TypedDict
 
 import jinja2
 
-from coursebuild.build import CourseBuild
-from coursebuild.write import write_atomically
+from coursebuild.pipeline.build import CourseBuild
+from coursebuild.pipeline.write import write_atomically
 
 _ORDER = {"guide": 0, "foundational": 1, "advanced": 2, "product": 3}
 _LABELS = {"scorm12": "SCORM 1.2", "scorm2004": "SCORM 2004 (4th edition)", "cmi5": "cmi5", "xapi": "xAPI (TinCan)", "web": "Web site (no tracking)"}

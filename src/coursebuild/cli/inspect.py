@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from coursebuild.inspect import PackageError, inspect_package, render_text
+from coursebuild.inspector import PackageError, inspect_package, render_text
 
 
 class _NotAPackage(click.ClickException):

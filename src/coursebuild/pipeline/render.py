@@ -21,13 +21,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from coursebuild import __version__
 from coursebuild.catalogue import Catalogue
 from coursebuild.errors import Problems
-from coursebuild.interface import text, translator
 from coursebuild.model import Course, HtmlPart, Level
-from coursebuild.profile import profile_json
-from coursebuild.runtime_data import course_data
+from coursebuild.pipeline.interface import text, translator
+from coursebuild.pipeline.runtime_data import course_data
 from coursebuild.tracking import tracking_data
+from coursebuild.tracking.profile import profile_json
 
-PACKAGE_DIR = Path(__file__).parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 RUNTIME_DIR = PACKAGE_DIR / "runtime"
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from coursebuild.errors import Problems
 from coursebuild.model import AssessmentMeta, CourseConfig, LessonMeta, ScenarioSource
-from coursebuild.paths import check_reference, read_text
+from coursebuild.pipeline.paths import check_reference, read_text
 from coursebuild.yamlfile import YamlDocument, YamlSyntaxError, describe_validation_error, parse_yaml
 
 COURSE_FILE = "course.yml"

@@ -9,18 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursebuild.cache import BuildCache, LessonCache, build_key
 from coursebuild.catalogue import Catalogue, find_catalogue, load_catalogue
 from coursebuild.errors import Problem, Problems
-from coursebuild.load import load_course
 from coursebuild.model import Course, Pathway
-from coursebuild.parse import parse_course
-from coursebuild.paths import forget_listings
+from coursebuild.pipeline.cache import BuildCache, LessonCache, build_key
+from coursebuild.pipeline.load import load_course
+from coursebuild.pipeline.parse import parse_course
+from coursebuild.pipeline.paths import forget_listings
+from coursebuild.pipeline.render import Site, Translation, load_theme, render_course, theme_search_path
+from coursebuild.pipeline.validate import validate_course
+from coursebuild.pipeline.write import write_atomically, zip_bytes
 from coursebuild.products import check_product_course
-from coursebuild.render import Site, Translation, load_theme, render_course, theme_search_path
 from coursebuild.targets import EmbeddedLrs, get_target
-from coursebuild.validate import validate_course
-from coursebuild.write import write_atomically, zip_bytes
 
 
 @dataclass
@@ -126,7 +126,7 @@ def build_course(
     zips only if all are clean.
 
     With `cache_dir`, a course whose inputs are all unchanged since a clean build reuses that build's
-    packages (see coursebuild.cache); the bytes are the same either way.
+    packages (see coursebuild.pipeline.cache); the bytes are the same either way.
     """
     cache = key = None
     if cache_dir is not None:

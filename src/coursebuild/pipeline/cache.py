@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from coursebuild import __version__
-from coursebuild.write import write_atomically
+from coursebuild.pipeline.write import write_atomically
 
 DEFAULT_CACHE_DIR = Path(".coursebuild-cache")
 _LAYOUT = "coursebuild-cache-1"
@@ -53,7 +53,7 @@ def _hash_tree(digest: Any, folder: Path, label: str) -> None:
 def tool_fingerprint() -> str:
     """A hash of this coursebuild (its version and every file it ships) and the libraries that shape output."""
     digest = hashlib.sha256(f"{_LAYOUT}\0{__version__}".encode())
-    _hash_tree(digest, Path(__file__).parent, "coursebuild")
+    _hash_tree(digest, Path(__file__).resolve().parent.parent, "coursebuild")
     for name in _LIBRARIES:
         try:
             version = metadata.version(name)

@@ -26,9 +26,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 from pydantic import ValidationError
 
 from coursebuild.errors import Problems
-from coursebuild.interface import text as interface_text
 from coursebuild.model import QUESTION_MODELS, BodyPart, HtmlPart, Media, PlacedQuestion, QuestionPart, SourceRef
-from coursebuild.paths import exists_exactly, near_miss, resolve_inside
+from coursebuild.pipeline.interface import text as interface_text
+from coursebuild.pipeline.paths import exists_exactly, near_miss, resolve_inside
 from coursebuild.yamlfile import YamlSyntaxError, describe_validation_error, parse_yaml
 
 CALLOUTS = {

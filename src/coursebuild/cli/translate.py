@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from coursebuild.errors import ContentError, Problems
-from coursebuild.write import write_atomically
+from coursebuild.pipeline.write import write_atomically
 
 
 def _fail_on(problems: Problems) -> None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coursebuild.cache import LessonCache
 from coursebuild.errors import Problems
-from coursebuild.load import LoadedCourse, MarkdownSource, ScenarioFile
-from coursebuild.markdown import ParseContext, ParsedMarkdown, parse_markdown, render_fragment, render_inline
 from coursebuild.model import (
     Assessment,
     AssessmentMeta,
@@ -22,7 +19,10 @@ from coursebuild.model import (
     SourceRef,
     TrueFalseQuestion,
 )
-from coursebuild.paths import check_reference
+from coursebuild.pipeline.cache import LessonCache
+from coursebuild.pipeline.load import LoadedCourse, MarkdownSource, ScenarioFile
+from coursebuild.pipeline.markdown import ParseContext, ParsedMarkdown, parse_markdown, render_fragment, render_inline
+from coursebuild.pipeline.paths import check_reference
 
 
 def parse_course(loaded: LoadedCourse, problems: Problems, lesson_cache: LessonCache | None = None) -> Course:

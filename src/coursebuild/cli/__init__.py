@@ -14,11 +14,11 @@ from pathlib import Path
 import click
 
 from coursebuild import __version__
-from coursebuild.build import CourseBuild, build_course, compile_course, sorted_problems
-from coursebuild.cache import DEFAULT_CACHE_DIR
 from coursebuild.errors import ContentError, Problem
-from coursebuild.load import discover_courses
-from coursebuild.render import SPLIT_ABOVE
+from coursebuild.pipeline.build import CourseBuild, build_course, compile_course, sorted_problems
+from coursebuild.pipeline.cache import DEFAULT_CACHE_DIR
+from coursebuild.pipeline.load import discover_courses
+from coursebuild.pipeline.render import SPLIT_ABOVE
 from coursebuild.targets import get_target, registered_formats
 
 COURSES_DIR = Path("courses")
@@ -191,7 +191,7 @@ def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path
     results = _run_all(work, run, "building", jobs or _default_jobs())
     _report(results, "build")
     if not course_dirs:
-        from coursebuild.catalogue_page import write_catalogue_page
+        from coursebuild.pipeline.catalogue_page import write_catalogue_page
 
         click.echo(f"wrote {write_catalogue_page(results, out_dir)}")
 
@@ -237,9 +237,9 @@ def graph(scenario_file: Path, style: str) -> None:
     """Print a scenario's branches as a Mermaid or Graphviz graph (problems go to stderr)."""
     from coursebuild.errors import Problems
     from coursebuild.graph import dot, mermaid
-    from coursebuild.load import load_yaml_file, validate_model
     from coursebuild.model import Scenario, ScenarioSource, SourceRef
-    from coursebuild.validate import check_scenario_graph
+    from coursebuild.pipeline.load import load_yaml_file, validate_model
+    from coursebuild.pipeline.validate import check_scenario_graph
 
     problems = Problems(Path.cwd())
     doc = load_yaml_file(scenario_file, problems)
@@ -262,8 +262,8 @@ def graph(scenario_file: Path, style: str) -> None:
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
 def profile(out_file: Path | None) -> None:
     """Print (or write) the xAPI Profile document that every package's statements follow."""
-    from coursebuild.profile import profile_json
-    from coursebuild.write import write_atomically
+    from coursebuild.pipeline.write import write_atomically
+    from coursebuild.tracking.profile import profile_json
 
     if out_file is None:
         click.echo(profile_json().decode("utf-8"), nl=False)
@@ -374,9 +374,9 @@ def report(out: Path, lrs: str | None, netrc_file: Path | None, files: tuple[Pat
     click.echo(f"wrote {out / 'report.html'} (and CSV/JSON in {out / 'data'}) in {result.timings['total']:.1f} s")
 
 
-from coursebuild.inspect_cli import inspect_command  # noqa: E402  (self-contained commands, registered last)
-from coursebuild.product_cli import new_group, update_group  # noqa: E402
-from coursebuild.translate_cli import translate_group  # noqa: E402
+from coursebuild.cli.inspect import inspect_command  # noqa: E402  (self-contained commands, registered last)
+from coursebuild.cli.product import new_group, update_group  # noqa: E402
+from coursebuild.cli.translate import translate_group  # noqa: E402
 
 main.add_command(inspect_command)
 main.add_command(new_group)

@@ -1,0 +1,13 @@
+"""The compile pipeline, one module per stage: load → parse → validate → render → (package) → write.
+
+- `load.py` reads course.yml, lesson files and assets into raw documents with their file and line;
+- `parse.py` (with `markdown.py`, the markdown-it-py rules) turns them into the typed model (`model.py`);
+- `validate.py` checks the model as a whole and collects every problem before anything is written;
+- `render.py` turns the model into the site (Jinja2 themes, `runtime_data.py`, `interface.py`);
+- the package stage lives in `coursebuild.targets`, one writer per format;
+- `write.py` writes each package atomically and deterministically; `cache.py` keeps the incremental cache;
+- `build.py` runs the stages in order for one course or a catalogue (`catalogue_page.py`).
+
+May import: `coursebuild.errors`, `model`, `catalogue`, `yamlfile`, `tracking`, `translation`; `build.py`
+alone imports `coursebuild.targets` (to run the package stage). Never imports `coursebuild.cli`.
+"""
