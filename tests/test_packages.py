@@ -10,7 +10,8 @@ from lxml import etree
 
 from coursebuild.cli import main
 from coursebuild.pipeline.build import build_course
-from coursebuild.targets.scorm import SCHEMA_DIR, SCORM12, SCORM2004, check_scorm_package
+from coursebuild.standards.documents import SCHEMA_DIR
+from coursebuild.standards.scorm import SCORM12, SCORM2004, check_scorm_package
 from tests.conftest import edit
 
 VERSIONS = {"scorm12": SCORM12, "scorm2004": SCORM2004}

@@ -8,8 +8,8 @@ from pathlib import Path
 from lxml import etree
 
 from coursebuild.pipeline.build import build_course, compile_course
-from coursebuild.targets.cmi5 import check_cmi5_package
-from coursebuild.targets.xapi import check_tincan_package
+from coursebuild.standards.cmi5 import check_cmi5_package
+from coursebuild.standards.tincan import check_tincan_package
 from coursebuild.tracking import ACTIVITY_TYPES, EXTENSIONS, PROFILE_VERSION, VOCABULARY, level_iri
 from coursebuild.tracking.profile import profile_document, profile_json
 from tests.conftest import REPO, edit

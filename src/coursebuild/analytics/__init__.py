@@ -12,5 +12,8 @@ This package owns everything between xAPI statements and the analytics report:
 - `charts.py` draws the charts (Vega-Lite through altair, rendered to inline SVG by vl-convert);
 - `report.py` runs it all and writes the HTML page (Jinja2), plus CSV and JSON of every table.
 
-The command line (`cli.py`) only parses options and calls `report.run`.
+The command line (`cli/__init__.py`) only parses options and calls `report.run`.
+
+May import: `coursebuild.tracking` (the vocabulary the statements use), `catalogue`, `coverage`, `errors`
+and, to know a course's activities, `pipeline.build`; never a target, the inspector or the CLI.
 """

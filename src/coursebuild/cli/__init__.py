@@ -1,6 +1,10 @@
 """The command line: a thin layer that parses arguments and calls the pipeline.
 
 Exit codes: 0 success, 1 content errors (each printed with file and line), 2 usage errors.
+
+The top of the house: may import any part of coursebuild, and nothing but `coursebuild.__main__` imports it.
+Each command lives beside the others here (`inspect.py`, `product.py`, `translate.py`) and does no work of
+its own beyond options, output and exit codes.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@
 - `write.py` writes each package atomically and deterministically; `cache.py` keeps the incremental cache;
 - `build.py` runs the stages in order for one course or a catalogue (`catalogue_page.py`).
 
-May import: `coursebuild.errors`, `model`, `catalogue`, `yamlfile`, `tracking`, `translation`; `build.py`
-alone imports `coursebuild.targets` (to run the package stage). Never imports `coursebuild.cli`.
+May import: `coursebuild.errors`, `model`, `catalogue`, `yamlfile` and `tracking`. `build.py` alone, which
+runs the stages, also imports `coursebuild.targets` (the package stage), `products` (the product-course
+checks) and `translation` (builds in another language). Never the inspector, analytics or the CLI
+(tests/test_layout.py checks it).
 """

@@ -20,7 +20,7 @@ from coursebuild.pipeline.render import Site, Translation, load_theme, render_co
 from coursebuild.pipeline.validate import validate_course
 from coursebuild.pipeline.write import write_atomically, zip_bytes
 from coursebuild.products import check_product_course
-from coursebuild.targets import EmbeddedLrs, get_target
+from coursebuild.targets import EmbeddedLrs, get_target, registered_formats
 
 
 @dataclass
@@ -98,7 +98,7 @@ def compile_course(
         course.config = course.config.model_copy(update={"delivery": delivery})
     result.course = course
     result.catalogue = _catalogue_for(root, problems)
-    validate_course(course, result.catalogue, problems)
+    validate_course(course, result.catalogue, problems, registered_formats())
     if course.config.pathway is Pathway.PRODUCT:
         check_product_course(root, problems, draft)
     theme = load_theme(

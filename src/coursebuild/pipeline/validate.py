@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from coursebuild.catalogue import Catalogue
 from coursebuild.errors import Problems
 from coursebuild.model import ChoiceQuestion, Course, Level, LikertQuestion, Scenario
-from coursebuild.targets import registered_formats
 
 
-def validate_course(course: Course, catalogue: Catalogue | None, problems: Problems) -> None:
-    _check_formats(course, problems)
+def validate_course(course: Course, catalogue: Catalogue | None, problems: Problems, known_formats: Sequence[str]) -> None:
+    """Every problem the course has as a whole. `known_formats` are the registered package targets (passed in,
+    so that validation does not depend on the package stage)."""
+    _check_formats(course, known_formats, problems)
     _check_unique_ids(course, problems)
     _check_questions(course, problems)
     _check_assessment(course, problems)
@@ -23,8 +24,7 @@ def validate_course(course: Course, catalogue: Catalogue | None, problems: Probl
     _check_requirement_ids(course, catalogue, problems)
 
 
-def _check_formats(course: Course, problems: Problems) -> None:
-    known = registered_formats()
+def _check_formats(course: Course, known: Sequence[str], problems: Problems) -> None:
     for fmt in course.config.formats:
         if fmt not in known:
             problems.error(

@@ -2,6 +2,10 @@
 
 A target receives the rendered site and returns the files of its package. Adding a format means adding
 a module with a `@register`ed class and listing it in `_BUILTIN`; no other target changes.
+
+May import: the model, `pipeline.render` (the `Site` it packages), `tracking`, `catalogue` and
+`coursebuild.standards` (each writer checks its package as an LMS would); never `pipeline.build`, the
+inspector, analytics or the CLI.
 """
 
 from __future__ import annotations

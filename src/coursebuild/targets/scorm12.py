@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from coursebuild.standards.scorm import SCORM12
 from coursebuild.targets import register
-from coursebuild.targets.scorm import SCORM12, ScormTarget
+from coursebuild.targets.scorm import ScormTarget
 
 
 @register

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from coursebuild.standards.scorm import SCORM2004
 from coursebuild.targets import register
-from coursebuild.targets.scorm import SCORM2004, ScormTarget
+from coursebuild.targets.scorm import ScormTarget
 
 
 @register

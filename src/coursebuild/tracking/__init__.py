@@ -5,6 +5,9 @@ so renaming a lesson keeps its learner records. The vocabulary (activity types, 
 levels) is defined once here under `VOCABULARY` and published as an xAPI Profile (see `profile.py`).
 Activity definitions are built with the `tincan` library and embedded for the runtime, which fills in
 actor, result, timestamp, registration and ids.
+
+May import: `coursebuild.model` and `catalogue` only: the vocabulary is shared by the renderer, the
+targets and analytics, so it depends on none of them.
 """
 
 from __future__ import annotations
