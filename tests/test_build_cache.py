@@ -171,3 +171,79 @@ def test_the_cache_keeps_one_package_entry_per_course_and_options(project: Path)
     assert len(entries) == 1
     build(project / "course", project / "again", "--cache-dir", str(cache))  # the kept entry is the newest
     assert digests(project / "again") == digests(project / "out-2")
+
+
+EDITS = {
+    "body": ("lessons/second.md", "somewhere to point.", "somewhere to point, and a sentence more."),
+    "title": ("lessons/second.md", "title: The second lesson", "title: The second lesson, renamed"),
+    "front matter": ("lessons/second.md", "level: awareness", "level: familiarity"),
+    "question": ("lessons/types.md", "?", "? (edited)"),
+    "course settings": ("course.yml", "pass_mark: 80", "pass_mark: 75"),
+}
+
+
+@pytest.mark.parametrize("delivery", ["single", "split"])
+@pytest.mark.parametrize("change", sorted(EDITS))
+def test_every_kind_of_edit_rebuilds_as_a_cold_build_would(project: Path, change: str, delivery: str) -> None:
+    """The lesson cache keeps front matter, parsed lessons and rendered lesson pages; after any edit a
+    cached build must still equal a cold one, byte for byte, in both kinds of delivery."""
+    cache = project / "cache"
+    build(project / "course", project / "before", "--cache-dir", str(cache), "--delivery", delivery)
+    name, old, new = EDITS[change]
+    edit(project / "course" / name, old, new)
+    build(project / "course", project / "cold", "--no-cache", "--delivery", delivery)
+    build(project / "course", project / "cached", "--cache-dir", str(cache), "--delivery", delivery)
+    assert digests(project / "cold") == digests(project / "cached") != digests(project / "before")
+
+
+def test_a_changed_lesson_template_rerenders_cached_lesson_pages(project: Path) -> None:
+    theme = project / "themes" / "local"
+    shutil.copytree(Path(__file__).parents[1] / "themes" / "default", theme)
+    edit(project / "course" / "course.yml", "pass_mark: 80", "pass_mark: 80\ntheme: local")
+    cache = project / "cache"
+    build(project / "course", project / "before", "--cache-dir", str(cache), "--delivery", "split")
+    edit(theme / "templates" / "page_lesson.html", '<div class="prose">', '<div class="prose" data-edited>')
+    build(project / "course", project / "cold", "--no-cache", "--delivery", "split")
+    build(project / "course", project / "cached", "--cache-dir", str(cache), "--delivery", "split")
+    assert digests(project / "cold") == digests(project / "cached") != digests(project / "before")
+
+
+def test_an_edit_rerenders_only_the_edited_lesson(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coursebuild.pipeline import render
+
+    cache = project / "cache"
+    build(project / "course", project / "before", "--cache-dir", str(cache), "--delivery", "split")
+    edit(project / "course" / "lessons" / "second.md", "somewhere to point.", "somewhere else to point.")
+    rendered: list[str] = []
+    real = render._plain_text
+    monkeypatch.setattr(render, "_plain_text", lambda html: rendered.append(html) or real(html))
+    build(project / "course", project / "after", "--cache-dir", str(cache), "--delivery", "split")
+    assert len(rendered) == 1 and "somewhere else to point" in rendered[0]
+
+
+def test_cache_keys_do_not_depend_on_the_process(tmp_path: Path) -> None:
+    """Keys are made with `canonical`, not pickle: a set's order differs between processes (hash seeds)."""
+    import subprocess
+    import sys
+
+    script = (
+        "from coursebuild.pipeline.cache import canonical; from coursebuild.model import Level;"
+        "print(canonical({'assets': {'a.png', 'b.png', 'c.svg', 'd.jpg'}, 'level': Level.AWARENESS, (1, 'x'): [1]}))"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(outputs) == 1 and '"a.png","b.png","c.svg","d.jpg"' in outputs.pop()
+
+
+def test_the_lesson_fingerprint_covers_every_field_of_a_lesson() -> None:
+    """Rendered lesson pages are cached by `lesson_fingerprint`; a field it left out would let a page be
+    reused after that field changed. A new field of Lesson must be added to the fingerprint."""
+    import dataclasses
+
+    from coursebuild.model import Lesson
+    from coursebuild.pipeline.render import LESSON_FINGERPRINT_FIELDS
+
+    assert {f.name for f in dataclasses.fields(Lesson)} == LESSON_FINGERPRINT_FIELDS

@@ -102,7 +102,8 @@ def translated(courses: Path, fmt: str = "xliff2") -> Path:
     path = export(course, courses.parent, fmt)
     data, _ = translate_every_unit(path.read_bytes())
     path.write_bytes(data)
-    assert run("translate", "import", path).exit_code == 0
+    result = run("translate", "import", path)
+    assert result.exit_code == 0, result.output
     return course
 
 

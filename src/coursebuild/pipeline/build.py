@@ -75,9 +75,22 @@ def compile_course(
     forget_listings()
     problems = Problems(project_root)
     result = CourseBuild(root, problems, language=language)
-    loaded = load_course(root, problems)
+    lesson_cache = LessonCache(cache_dir, root, project_root) if cache_dir is not None and language is None else None
+    try:
+        _compile(result, project_root, draft, delivery, lesson_cache)
+    finally:
+        if lesson_cache is not None:
+            lesson_cache.save()
+    return result
+
+
+def _compile(
+    result: CourseBuild, project_root: Path | None, draft: bool, delivery: str | None, lesson_cache: LessonCache | None
+) -> None:
+    root, problems, language = result.root, result.problems, result.language
+    loaded = load_course(root, problems, lesson_cache)
     if loaded is None:
-        return result
+        return
     translation = None
     untranslated = False
     if language is not None:
@@ -85,13 +98,10 @@ def compile_course(
 
         found = translated_course(loaded, language, draft, problems)
         if found is None:
-            return result
+            return
         loaded, source, untranslated = found
         translation = Translation(language, source)
-    lesson_cache = LessonCache(cache_dir, root, project_root) if cache_dir is not None and language is None else None
     course = parse_course(loaded, problems, lesson_cache)
-    if lesson_cache is not None:
-        lesson_cache.save()
     if translation is not None:
         keep_target_order(course, translation.source)
     if delivery is not None:
@@ -105,10 +115,11 @@ def compile_course(
         course.config.theme, theme_search_path(root), problems, course.config_source.path, course.config_line("theme")
     )
     if problems.errors or theme is None:
-        return result
+        return
     marked_draft = draft and (untranslated or course.config.pathway is Pathway.PRODUCT and bool(problems.warnings))
-    result.site = render_course(course, theme, problems, result.catalogue, draft=marked_draft, translation=translation)
-    return result
+    result.site = render_course(
+        course, theme, problems, result.catalogue, draft=marked_draft, translation=translation, memo=lesson_cache
+    )
 
 
 def build_course(

@@ -17,13 +17,18 @@ error. The cache is local data written by this tool: do not point `--cache-dir` 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import enum
 import hashlib
+import json
 import os
 import pickle
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from pydantic import BaseModel
 
 from coursebuild import __version__
 from coursebuild.pipeline.write import write_atomically
@@ -34,7 +39,42 @@ _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "lxml", "nh3", "pyd
 _SKIPPED_DIRS = {"__pycache__", ".git"}
 
 
-def _hash_tree(digest: Any, folder: Path, label: str) -> None:
+class Memo(Protocol):
+    """Values kept between builds by a key over what they were made from (`LessonCache` is one)."""
+
+    def key(self, *parts: object) -> str: ...
+    def get(self, key: str) -> Any | None: ...
+    def put(self, key: str, value: Any) -> None: ...
+
+
+def canonical(value: Any) -> str:
+    """`value` (model objects, dataclasses, sets, enums...) as JSON that is the same in every process, for
+    cache keys: unlike a pickle it does not depend on the iteration order of sets, which varies per process."""
+    return json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, enum.Enum):
+        return _plain(value.value)
+    if isinstance(value, dict):
+        return {key if isinstance(key, str) else repr(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_plain(item) for item in value), key=repr)
+    if isinstance(value, BaseModel):
+        return {"__model__": type(value).__name__, **_plain(value.model_dump(mode="json"))}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"__dataclass__": type(value).__name__, **fields}
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"no canonical form for {type(value).__name__}")
+
+
+def hash_tree(digest: Any, folder: Path, label: str) -> None:
     """Feed every file under `folder` (relative path and contents) into `digest`, in a fixed order."""
     digest.update(f"\0tree\0{label}\0".encode())
     if not folder.is_dir():
@@ -53,7 +93,7 @@ def _hash_tree(digest: Any, folder: Path, label: str) -> None:
 def tool_fingerprint() -> str:
     """A hash of this coursebuild (its version and every file it ships) and the libraries that shape output."""
     digest = hashlib.sha256(f"{_LAYOUT}\0{__version__}".encode())
-    _hash_tree(digest, Path(__file__).resolve().parent.parent, "coursebuild")
+    hash_tree(digest, Path(__file__).resolve().parent.parent, "coursebuild")
     for name in _LIBRARIES:
         try:
             version = metadata.version(name)
@@ -67,9 +107,9 @@ def build_key(course_root: Path, theme_folders: list[Path], catalogue: Path | No
     """The cache key of one course build: a hash of all its inputs (see the module docstring)."""
     digest = hashlib.sha256(tool_fingerprint().encode())
     digest.update(repr(options).encode())
-    _hash_tree(digest, course_root, "course")
+    hash_tree(digest, course_root, "course")
     for folder in theme_folders:
-        _hash_tree(digest, folder, str(folder))
+        hash_tree(digest, folder, str(folder))
     digest.update(f"\0catalogue\0{catalogue}\0".encode())
     if catalogue is not None and catalogue.is_file():
         digest.update(catalogue.read_bytes())
@@ -117,7 +157,7 @@ def _store(path: Path, value: Any) -> None:
     """Pickle `value` to `path` atomically (temporary file, then rename); a cache that cannot be written
     only costs speed, so failures are ignored."""
     with contextlib.suppress(Exception):
-        write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
 
 
 def _tree_listing(folder: Path) -> str:
@@ -158,7 +198,11 @@ class LessonCache:
 
     def key(self, *parts: object) -> str:
         digest = hashlib.sha256(self._context)
-        digest.update(repr(parts).encode())
+        for part in parts:
+            # Strings (often long: texts, canonical forms) go in as they are, each after its length.
+            data = part.encode() if isinstance(part, str) else repr(part).encode()
+            digest.update(b"%d%s\0" % (len(data), b"s" if isinstance(part, str) else b"r"))
+            digest.update(data)
         return digest.hexdigest()
 
     def get(self, key: str) -> Any | None:

@@ -8,6 +8,8 @@ Welsh speaker (see docs/translation.md): they are marked for review.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup
 
 EN = {
@@ -213,6 +215,18 @@ def primary(language: str | None) -> str:
 
 def text(language: str | None, key: str, **values: object) -> Markup:
     """The string `key` in `language` (English where that language lacks it), with `values` escaped in."""
+    if not values:
+        return _plain_text(language, key)
+    return _text(language, key, **values)
+
+
+@lru_cache(maxsize=1024)
+def _plain_text(language: str | None, key: str) -> Markup:
+    # Templates ask for the same few strings on every page; a 1,000-lesson course asks thousands of times.
+    return _text(language, key)
+
+
+def _text(language: str | None, key: str, **values: object) -> Markup:
     table = STRINGS.get(primary(language), EN)
     count = values.get("n")
     if isinstance(count, int) and f"{key}_one" in EN:

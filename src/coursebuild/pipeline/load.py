@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from coursebuild.errors import Problems
 from coursebuild.model import AssessmentMeta, CourseConfig, LessonMeta, ScenarioSource
+from coursebuild.pipeline.cache import Memo
 from coursebuild.pipeline.paths import check_reference, read_text
 from coursebuild.yamlfile import YamlDocument, YamlSyntaxError, describe_validation_error, parse_yaml
 
@@ -94,7 +95,9 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     return None, text, 1
 
 
-def load_markdown(path: Path, model: type[M], problems: Problems, what: str) -> MarkdownSource | None:
+def load_markdown(path: Path, model: type[M], problems: Problems, what: str, memo: Memo | None = None) -> MarkdownSource | None:
+    """The file's front matter validated against `model`, and its body. With `memo`, front matter that was
+    valid before with the same text is taken from it instead of being parsed and validated again."""
     text = read_text(path, problems)
     if text is None:
         return None
@@ -105,6 +108,11 @@ def load_markdown(path: Path, model: type[M], problems: Problems, what: str) -> 
             "start the file with a YAML block between two '---' lines (id, title, ...); see docs/authoring.md",
         )
         return None
+    key = memo.key("front matter", model.__name__, front) if memo is not None else ""
+    remembered = memo.get(key) if memo is not None else None
+    if isinstance(remembered, tuple) and len(remembered) == 2 and isinstance(remembered[1], model):
+        doc, meta = remembered
+        return MarkdownSource(path, meta, body, body_line, doc)
     try:
         doc = parse_yaml(front, first_line=2)
     except YamlSyntaxError as exc:
@@ -113,10 +121,12 @@ def load_markdown(path: Path, model: type[M], problems: Problems, what: str) -> 
     meta = validate_model(model, doc, path, problems, "front matter")
     if meta is None:
         return None
+    if memo is not None:
+        memo.put(key, (doc, meta))
     return MarkdownSource(path, meta, body, body_line, doc)
 
 
-def load_course(root: Path, problems: Problems) -> LoadedCourse | None:
+def load_course(root: Path, problems: Problems, memo: Memo | None = None) -> LoadedCourse | None:
     config_path = root / COURSE_FILE
     if not config_path.is_file():
         problems.error(root, None, f"no {COURSE_FILE} in this folder", "is this a course folder? see docs/authoring.md")
@@ -133,14 +143,14 @@ def load_course(root: Path, problems: Problems) -> LoadedCourse | None:
         key = ("modules", module_index, "lessons", lesson_index) if module_id else ("lessons", lesson_index)
         path = check_reference(reference, root, problems, config_path, doc.line_of(key), "lesson")
         if path is not None:
-            lesson = load_markdown(path, LessonMeta, problems, "lesson")
+            lesson = load_markdown(path, LessonMeta, problems, "lesson", memo)
             if lesson is not None:
                 loaded.lessons.append((module_id, lesson))
 
     if config.assessment:
         path = check_reference(config.assessment, root, problems, config_path, doc.line_of(("assessment",)), "assessment")
         if path is not None:
-            loaded.assessment = load_markdown(path, AssessmentMeta, problems, "assessment")
+            loaded.assessment = load_markdown(path, AssessmentMeta, problems, "assessment", memo)
 
     for i, reference in enumerate(config.scenarios):
         path = check_reference(reference, root, problems, config_path, doc.line_of(("scenarios", i)), "scenario")

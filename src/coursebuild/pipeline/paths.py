@@ -13,13 +13,18 @@ def resolve_inside(path: Path, root: Path) -> str | None:
     """`path` relative to `root` as a POSIX string, or None if it (or a symlink on the way) leads outside."""
     if os.path.isabs(str(path)) and not str(path).startswith(str(root)):
         return None
-    resolved_root = root.resolve()
+    resolved_root = str(_resolved(root.absolute()))
     try:
-        resolved = path.resolve()
-        relative = resolved.relative_to(resolved_root)
+        # os.path.realpath is what Path.resolve does, without building Path objects (a build calls this
+        # once per file the course names).
+        resolved = os.path.realpath(os.path.join(os.getcwd(), path))
     except (ValueError, OSError, RuntimeError):
         return None
-    return relative.as_posix()
+    if resolved == resolved_root:
+        return "."
+    if not resolved.startswith(resolved_root.rstrip(os.sep) + os.sep):
+        return None
+    return resolved[len(resolved_root.rstrip(os.sep)) + 1:].replace(os.sep, "/")
 
 
 def check_reference(reference: str, root: Path, problems: Problems, where: Path, line: int | None, what: str) -> Path | None:
@@ -43,14 +48,21 @@ def check_reference(reference: str, root: Path, problems: Problems, where: Path,
 
 def exists_exactly(root: Path, relative: str) -> bool:
     """The file exists with exactly this spelling, case included (LMS web servers are case-sensitive)."""
-    if not (root / relative).is_file():
+    if not os.path.isfile(os.path.join(root, relative)):
         return False
-    current = root.resolve()
+    current = _resolved(root.absolute())
     for part in relative.split("/"):
         if part not in _listing(current):
             return False
         current = current / part
     return True
+
+
+@lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    # The course folder is resolved once per build, not once per file it names. Callers pass an absolute
+    # path: a relative one would mean another folder after a change of working directory.
+    return folder.resolve()
 
 
 @lru_cache(maxsize=4096)
@@ -61,6 +73,7 @@ def _listing(folder: Path) -> frozenset[str]:
 
 def forget_listings() -> None:
     _listing.cache_clear()
+    _resolved.cache_clear()
 
 
 def near_miss(root: Path, relative: str) -> str:

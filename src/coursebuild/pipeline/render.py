@@ -7,11 +7,13 @@ theme: every theme gets the same one, so tracking behaves the same whatever the 
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import jinja2
 import yaml
@@ -21,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from coursebuild import __version__
 from coursebuild.catalogue import Catalogue
 from coursebuild.errors import Problems
-from coursebuild.model import Course, HtmlPart, Level
+from coursebuild.model import Course, HtmlPart, Lesson, Level, Module
+from coursebuild.pipeline.cache import Memo, canonical, hash_tree
 from coursebuild.pipeline.interface import text, translator
 from coursebuild.pipeline.runtime_data import course_data
 from coursebuild.tracking import tracking_data
@@ -147,6 +150,10 @@ def _pager(course: Course, pages: list[dict[str, Any]]) -> dict[str, dict[str, A
 # page does not wait for the whole course (a course's `delivery` setting overrides it).
 SPLIT_ABOVE = 40
 _LESSON_PAGE = '{% import "macros.html" as m with context %}{% include "page_lesson.html" %}'
+_LESSON_SHELL = '{% import "macros.html" as m with context %}{% include "page_lesson_shell.html" %}'
+# The parts of a page's context that are the same for every lesson page (see LessonPages).
+_SHARED_CONTEXT = ("config", "brand", "stylesheets", "data", "draft", "draft_message", "generator", "split")
+T = TypeVar("T")
 
 
 def lessons_split(course: Course) -> bool:
@@ -162,7 +169,7 @@ def _script_call(function: str, *args: Any) -> bytes:
     return f"{function}({encoded});\n".encode()
 
 
-def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, Any]) -> dict[str, bytes]:
+def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, Any], pages: LessonPages) -> dict[str, bytes]:
     """lessons/<id>.js for every lesson, and lessons/search.js with each lesson's text for the course search.
 
     Scripts rather than HTML fetched with fetch(): a script element loads from file:// and inside LMS frames
@@ -173,11 +180,82 @@ def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, An
     index = []
     for module in course.modules:
         for lesson in module.lessons:
-            html = template.render(**context, module=module, lesson=lesson)
-            files[f"lessons/{lesson.id}.js"] = _script_call("coursebuildLesson", lesson.id, html)
-            index.append([f"lesson-{lesson.id}", lesson.meta.title, _plain_text(html)])
+            def render(module: Module = module, lesson: Lesson = lesson) -> tuple[bytes, str]:
+                html = template.render(**context, module=module, lesson=lesson)
+                return _script_call("coursebuildLesson", lesson.id, html), _plain_text(html)
+
+            script, plain = pages.remembered("page", module, lesson, render)
+            files[f"lessons/{lesson.id}.js"] = script
+            index.append([f"lesson-{lesson.id}", lesson.meta.title, plain])
     files["lessons/search.js"] = _script_call("coursebuildSearchIndex", index)
     return files
+
+
+def _lesson_shells(env: jinja2.Environment, course: Course, context: dict[str, Any], pages: LessonPages) -> dict[str, Markup]:
+    """Each lesson's place-holder section in the course page (split delivery), rendered once per lesson."""
+    template = env.from_string(_LESSON_SHELL)
+    shells: dict[str, Markup] = {}
+    for module in course.modules:
+        for lesson in module.lessons:
+            def render(module: Module = module, lesson: Lesson = lesson) -> str:
+                return template.render(**context, module=module, lesson=lesson)
+
+            shells[lesson.id] = Markup(pages.remembered("shell", module, lesson, render))
+    return shells
+
+
+class LessonPages:
+    """Rendered lesson pages kept in a memo between builds (or rendered every time, without one).
+
+    A lesson page's key covers what its template is given: the lesson itself, its module, its neighbours in
+    the pager, and the rest of the context that is the same for every page (course settings, the runtime
+    data with every question's definition, every page's title, the theme's files). A theme's lesson
+    templates may use anything in that context, but not the body of another lesson.
+    """
+
+    def __init__(self, memo: Memo | None, theme: Theme, context: dict[str, Any]):
+        self.memo = memo
+        self.pager: dict[str, Any] = context["pager"]
+        self.lessons: dict[str, str] = {}  # each lesson's canonical form, made once for its two pages
+        self.shared = ""
+        if memo is not None:
+            digest = hashlib.sha256()
+            for folder in theme.folders:
+                hash_tree(digest, folder, str(folder))
+            shared = {key: context[key] for key in _SHARED_CONTEXT}
+            shared["titles"] = _page_titles(context["course"])
+            digest.update(canonical(shared).encode())
+            self.shared = digest.hexdigest()
+
+    def remembered(self, kind: str, module: Module, lesson: Lesson, render: Callable[[], T]) -> T:
+        if self.memo is None:
+            return render()
+        pager = canonical(self.pager.get(f"lesson-{lesson.id}"))
+        if lesson.id not in self.lessons:
+            self.lessons[lesson.id] = lesson_fingerprint(lesson)
+        key = self.memo.key("lesson page", kind, self.shared, module.id, module.title, pager, self.lessons[lesson.id])
+        found = self.memo.get(key)
+        if found is not None:
+            return cast(T, found)
+        value = render()
+        self.memo.put(key, value)
+        return value
+
+
+def lesson_fingerprint(lesson: Lesson) -> str:
+    """A hash of everything in `lesson` (every field of Lesson; tests/test_build_cache.py checks that no
+    field is left out). Its HTML goes in as it is, which is much faster than `canonical` over the whole."""
+    digest = hashlib.sha256(lesson.meta.model_dump_json().encode())
+    for part in lesson.body:
+        data = part.html if isinstance(part, HtmlPart) else canonical(part)
+        digest.update(b"%d\0" % len(data))
+        digest.update(data.encode())
+    rest = [lesson.source, lesson.module_id, lesson.questions, lesson.assets, lesson.word_count, lesson.meta_lines]
+    digest.update(canonical(rest).encode())
+    return digest.hexdigest()
+
+
+LESSON_FINGERPRINT_FIELDS = frozenset({"meta", "body", "source", "module_id", "questions", "assets", "word_count", "meta_lines"})
 
 
 def _plain_text(html: str) -> str:
@@ -199,15 +277,16 @@ class Site:
 
 def render_course(
     course: Course, theme: Theme, problems: Problems, catalogue: Catalogue | None = None, draft: bool = False,
-    translation: Translation | None = None,
+    translation: Translation | None = None, memo: Memo | None = None,
 ) -> Site | None:
     """The rendered site, or None (with a problem naming the template line) if the theme is broken.
 
     `draft` marks every page DRAFT (a product course with unfilled facts, or a translation with units
     still in the source language); `translation` is set for a build in another language than the source's.
+    With `memo`, lesson pages rendered before from the same inputs are taken from it (see LessonPages).
     """
     try:
-        return _render(course, theme, catalogue, draft, translation)
+        return _render(course, theme, catalogue, draft, translation, memo)
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or theme.name, exc.lineno, f"theme template error: {exc.message}")
     except jinja2.TemplateError as exc:
@@ -224,7 +303,10 @@ class Translation:
     source: Course
 
 
-def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bool, translation: Translation | None) -> Site:
+def _render(
+    course: Course, theme: Theme, catalogue: Catalogue | None, draft: bool, translation: Translation | None,
+    memo: Memo | None,
+) -> Site:
     env = _environment(tuple(theme.folders))
     defaults = {"organisation": "", "logo": None, "primary_colour": None}
     brand = {**defaults, **theme.brand, **{k: v for k, v in course.config.brand.model_dump().items() if v}}
@@ -250,10 +332,12 @@ def _render(course: Course, theme: Theme, catalogue: Catalogue | None, draft: bo
         pager=_pager(course, data["pages"]),
         split=split,
     )
+    pages = LessonPages(memo, theme, context)
+    context["lesson_shells"] = _lesson_shells(env, course, context, pages) if split else {}
     page = env.get_template("course.html").render(**context)
     files: dict[str, bytes] = {"index.html": page.encode("utf-8"), "xapi/profile.jsonld": profile_json()}
     if split:
-        files.update(_lesson_files(env, course, context))
+        files.update(_lesson_files(env, course, context, pages))
     for output, path in theme.static_files().items():
         files[output] = path.read_bytes()
     for path in sorted(RUNTIME_DIR.glob("*.js")):

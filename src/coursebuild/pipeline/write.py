@@ -87,14 +87,17 @@ def _write_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes
         zipfile._get_compressor = original  # type: ignore[attr-defined]
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write `data` to `path` through a temporary file renamed into place. `durable=False` skips the flush
+    to disk, for data that is only a cache: after a power cut it may be empty, never half of another file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
