@@ -1,7 +1,7 @@
 """Command line for product-specific training: `coursebuild new product` and `coursebuild update product`.
 
 `new_group` and `update_group` are click groups that the main command line adds with `main.add_command`;
-the logic is in `products.py`.
+the logic is in the `coursebuild.products` package.
 """
 
 from __future__ import annotations
