@@ -5,6 +5,10 @@ An Embedder runs `coursebuild new product NAME`: copier renders a template from
 scenario driven by the product's *facts*. The facts live in the course's `product.yml`, typed and checked
 by `ProductFacts`. `coursebuild update product DIR` re-renders the course from a newer template version
 and from the facts as they now stand in `product.yml`, keeping local edits by copier's three-way merge.
+The merge starts from the version the course was made from, which the template keeps as a stored release
+(`releases/v<version>.tar.gz`, written by `coursebuild release template`) or, in a git repository, as a
+tag; the course itself carries no copy of the template. `coursebuild migrate product DIR` converts a
+course made before that, which carried one in `.template/`.
 
 Each product course holds, besides its lessons:
 
@@ -19,8 +23,9 @@ The package, one module per concern:
 - `changelog.py`: the "What changed" lesson generated from the change log;
 - `answers.py`: `.copier-answers.yml`;
 - `template.py`: finding a template and reading its `copier.yml`;
-- `releases.py`: the template versions, as tags of a throw-away git repository that copier reads;
-- `worker.py`: `new_product` and `update_product`, which run copier;
+- `releases.py`: the template versions: stored releases (`release_template`) or git tags, and the
+  throw-away git repository of tagged commits that copier merges between;
+- `worker.py`: `new_product` and `update_product`, which run copier, and `migrate_product`;
 - `errors.py`: `ProductError`, what the command line reports.
 
 May import: `coursebuild.errors` and `coursebuild.yamlfile`, copier, Jinja2, pydantic and PyYAML; never the
@@ -35,8 +40,17 @@ from coursebuild.products.changelog import CHANGELOG_LESSON, CHANGELOG_LESSON_TE
 from coursebuild.products.check import CONFLICT_MARKER, check_product_course
 from coursebuild.products.errors import ProductError
 from coursebuild.products.facts import FACT_NAMES, FACTS_FILE, PLACEHOLDER, ProductFacts, find_placeholder, load_facts
+from coursebuild.products.releases import RELEASES_DIR, Release, release_template
 from coursebuild.products.template import COPIER_ONLY_QUESTIONS, TemplateInfo, read_template, resolve_template
-from coursebuild.products.worker import SNAPSHOT_DIR, NewProduct, UpdateResult, new_product, update_product
+from coursebuild.products.worker import (
+    SNAPSHOT_DIR,
+    Migration,
+    NewProduct,
+    UpdateResult,
+    migrate_product,
+    new_product,
+    update_product,
+)
 
 __all__ = [
     "ANSWERS_FILE",
@@ -47,18 +61,23 @@ __all__ = [
     "FACTS_FILE",
     "FACT_NAMES",
     "PLACEHOLDER",
+    "RELEASES_DIR",
     "SNAPSHOT_DIR",
+    "Migration",
     "NewProduct",
     "ProductError",
     "ProductFacts",
+    "Release",
     "TemplateInfo",
     "UpdateResult",
     "changelog_lesson_markdown",
     "check_product_course",
     "find_placeholder",
     "load_facts",
+    "migrate_product",
     "new_product",
     "read_template",
+    "release_template",
     "resolve_template",
     "update_product",
 ]

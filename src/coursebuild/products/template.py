@@ -31,17 +31,24 @@ class TemplateInfo:
 def read_template(folder: Path) -> TemplateInfo:
     """The template's version (`template_version` in copier.yml) and its questions, in order."""
     try:
-        config = yaml.safe_load((folder / TEMPLATE_CONFIG).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = (folder / TEMPLATE_CONFIG).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise ProductError(f"{folder} is not a product template: cannot read {TEMPLATE_CONFIG} ({exc})") from None
+    return template_info(text, folder / TEMPLATE_CONFIG)
+
+
+def template_info(text: str, where: Path | str) -> TemplateInfo:
+    """`read_template` for the text of a copier.yml; `where` names it in messages."""
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProductError(f"{where}: not a product template's {TEMPLATE_CONFIG} ({exc})") from None
     if not isinstance(config, dict):
-        raise ProductError(f"{folder / TEMPLATE_CONFIG} is not a YAML mapping")
+        raise ProductError(f"{where} is not a YAML mapping")
     version_spec = config.get("template_version")
     version = str(version_spec.get("default")) if isinstance(version_spec, dict) else ""
     if semver(version) is None:
-        raise ProductError(
-            f"{folder / TEMPLATE_CONFIG} needs a 'template_version' question whose default is a version such as 1.0.0"
-        )
+        raise ProductError(f"{where} needs a 'template_version' question whose default is a version such as 1.0.0")
     questions = {
         key: (value if isinstance(value, dict) else {"default": value})
         for key, value in config.items()
