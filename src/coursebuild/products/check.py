@@ -153,7 +153,7 @@ def _course_text_files(course_root: Path) -> Iterator[Path]:
     for path in sorted(course_root.rglob("*")):
         relative = path.relative_to(course_root)
         if any(part.startswith(".") for part in relative.parts):
-            continue  # .template/ (the template's own placeholders), .copier-answers.yml, editor files
+            continue  # .copier-answers.yml, editor files, .template/ in a course not yet migrated (the template's placeholders)
         if path.is_file() and path.suffix.lower() in (".md", ".yml", ".yaml") and relative.as_posix() != FACTS_FILE:
             yield path
 
