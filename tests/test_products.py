@@ -668,3 +668,18 @@ def test_update_of_a_course_with_a_copy_asks_for_migrate_first(project, old_tri_
     assert "courses/products/tri-x/.template/ is a copy of the template, which product courses no longer carry" in output
     assert "run `coursebuild migrate product courses/products/tri-x` first" in output
     assert _tree(old_tri_x) == before
+
+
+def test_new_product_from_an_older_stored_release(project):
+    template = project / "courses" / "product_templates" / "default"
+    jinja = template / "template" / "lessons" / "fairness.md.jinja"
+    edit(jinja, "## What you can do", "## What you can do about it")
+    release(template, "1.1.0")
+    output = run("new", "product", "Scanly", "--ref", "v1.0.0", "--answers", str(TRI_X / FACTS_FILE))
+    assert "from template 1.0.0" in output
+    course = project / "courses" / "products" / "scanly"
+    assert "## What you can do\n" in (course / "lessons" / "fairness.md").read_text(encoding="utf-8")
+    assert "holds no release v0.9.0 (releases: v1.0.0, v1.1.0)" in run(
+        "new", "product", "Other", "--ref", "v0.9.0", "--answers", str(TRI_X / FACTS_FILE), code=1)
+    assert "updated from template 1.0.0 to 1.1.0" in run("update", "product", str(course))
+    assert "## What you can do about it" in (course / "lessons" / "fairness.md").read_text(encoding="utf-8")

@@ -45,7 +45,7 @@ def new_group() -> None:
 @click.option("--template", "-t", metavar="T", help="Template name under courses/product_templates/, a folder or a git URL. [default: default]")
 @click.option("--answers", "answers", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A YAML file of product facts (shaped like product.yml); no questions are asked.")
 @click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Folder for the new course. [default: courses/products/<slug>]")
-@click.option("--ref", metavar="REF", help="For a template in git: the version (tag) to use. [default: the newest]")
+@click.option("--ref", metavar="REF", help="The template version to use, such as v1.0.0: a stored release, or a tag of a template in git. [default: the newest]")
 def new_product_command(name: str, template: str | None, answers: Path | None, dest: Path | None, ref: str | None) -> None:
     """Create a product-training course for the AI product NAME.
 
@@ -89,7 +89,7 @@ def update_group() -> None:
 @update_group.command(name="product")
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--template", "-t", metavar="T", help="Take the template from here instead of where the course came from (name, folder or git URL).")
-@click.option("--ref", metavar="REF", help="For a template in git: the version (tag) to update to. [default: the newest]")
+@click.option("--ref", metavar="REF", help="The template version to update to, such as v1.1.0: a stored release, or a tag of a template in git. [default: the newest]")
 def update_product_command(course_dir: Path, template: str | None, ref: str | None) -> None:
     """Re-apply the product template to COURSE_DIR: its newest version, and the facts now in product.yml.
 

@@ -64,6 +64,14 @@ def version_order(version: str) -> tuple[int, int, int]:
     return semver(version) or (0, 0, 0)
 
 
+def shown(path: Path) -> str:
+    """`path` as an author would type it: relative to the current folder when it is inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def git(cwd: Path, *args: str) -> str:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
@@ -114,14 +122,17 @@ def read_archive(path: Path) -> Files:
             for member in tar:
                 parts = PurePosixPath(member.name).parts
                 if not member.isfile() or member.name.startswith("/") or ".." in parts or "\\" in member.name:
-                    raise ProductError(f"{path}: not a template release: it holds {member.name!r}, which is not a plain file inside it")
+                    raise ProductError(f"{shown(path)}: not a template release: it holds {member.name!r}, which is not a plain file inside it")
                 total += member.size
                 if total > _MAX_RELEASE_BYTES:
-                    raise ProductError(f"{path}: not a template release: more than {_MAX_RELEASE_BYTES // 2**20} MB")
+                    raise ProductError(f"{shown(path)}: not a template release: more than {_MAX_RELEASE_BYTES // 2**20} MB")
                 stream = tar.extractfile(member)
                 files[PurePosixPath(member.name).as_posix()] = stream.read() if stream else b""
     except (OSError, EOFError, tarfile.TarError, zlib.error) as exc:
-        raise ProductError(f"{path}: cannot read this template release ({exc})") from None
+        raise ProductError(
+            f"{shown(path)}: cannot read this template release ({exc})",
+            [Problem(shown(path), None, "restore it from version control: a release never changes")],
+        ) from None
     return files
 
 
@@ -133,6 +144,12 @@ def stored_releases(folder: Path) -> dict[str, Path]:
         if match and semver(match[1]) is not None:
             found[match[1]] = path
     return dict(sorted(found.items(), key=lambda item: version_order(item[0])))
+
+
+def differences(left: Mapping[str, bytes], right: Mapping[str, bytes]) -> str:
+    """The names whose contents differ between two sets of files (or that only one holds), at most five shown."""
+    differ = sorted(name for name in set(left) | set(right) if left.get(name) != right.get(name))
+    return ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
 
 
 def write_files(files: Mapping[str, bytes], target: Path) -> None:
@@ -156,12 +173,12 @@ def release_template(folder: Path) -> Release:
     files = template_files(folder)
     releases = stored_releases(folder)
     path = folder / RELEASES_DIR / f"{tag_of(info.version)}.tar.gz"
-    config = Problem(str(folder / TEMPLATE_CONFIG), None, "bump template_version in copier.yml, then release again")
+    config = Problem(shown(folder / TEMPLATE_CONFIG), None, "bump template_version in copier.yml, then release again")
     if info.version in releases:
         if read_archive(releases[info.version]) == files:
             return Release(info.version, releases[info.version], created=False)
         raise ProductError(
-            f"{releases[info.version]} holds version {info.version} already, and the template has changed since; "
+            f"{shown(releases[info.version])} holds version {info.version} already, and the template has changed since; "
             "a release never changes, because courses made from it merge their updates from it",
             [config],
         )
@@ -237,7 +254,7 @@ class ReleasedVersions(TemplateVersions):
         if version not in self.releases:
             known = ", ".join(tag_of(v) for v in self.releases) or "none"
             raise MissingVersion(
-                f"{self.folder / RELEASES_DIR} holds no release {tag_of(version)} (releases: {known})", version,
+                f"{shown(self.folder / RELEASES_DIR)} holds no release {tag_of(version)} (releases: {known})", version,
                 list(self.releases),
             )
         if version not in self._files:
@@ -250,20 +267,21 @@ class ReleasedVersions(TemplateVersions):
             self.files(version)
             return version
         info = read_template(self.folder)
-        config = self.folder / TEMPLATE_CONFIG
-        release_hint = f"template maintainers: run `coursebuild release template {self.folder}`, and commit the archive"
+        config = shown(self.folder / TEMPLATE_CONFIG)
+        release_hint = f"template maintainers: run `coursebuild release template {shown(self.folder)}`, and commit the archive"
         if info.version not in self.releases:
             raise ProductError(
                 f"{config}: template version {info.version} is not released, so a course made or updated from it could "
                 f"not take later updates (they merge from the stored releases in {RELEASES_DIR}/)",
-                [Problem(str(config), None, release_hint)],
+                [Problem(config, None, release_hint)],
             )
-        if self.files(info.version) != template_files(self.folder):
+        current = template_files(self.folder)
+        if self.files(info.version) != current:
             raise ProductError(
-                f"the template at {self.folder} differs from its release {tag_of(info.version)}, but its "
-                f"template_version is still {info.version}",
-                [Problem(TEMPLATE_CONFIG, None, "template maintainers: bump template_version in copier.yml, then "
-                         "run `coursebuild release template`")],
+                f"the template at {shown(self.folder)} differs from its release {tag_of(info.version)} (in "
+                f"{differences(current, self.files(info.version))}), but its template_version is still {info.version}",
+                [Problem(config, None, "template maintainers: bump template_version in copier.yml, then run "
+                         f"`coursebuild release template {shown(self.folder)}`")],
             )
         return info.version
 

@@ -33,6 +33,7 @@ from coursebuild.products.releases import (
     Files,
     MissingVersion,
     TemplateVersions,
+    differences,
     git,
     open_versions,
     tag_of,
@@ -308,11 +309,6 @@ def _release_matching(versions: TemplateVersions, copy: Files) -> str | None:
     return None
 
 
-def _differences(copy: Files, release: Files) -> str:
-    differ = sorted(name for name in set(copy) | set(release) if copy.get(name) != release.get(name))
-    return ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
-
-
 def migrate_product(course_dir: Path, *, template: str | None = None, project_root: Path | None = None) -> Migration:
     """Convert a product course that carries a copy of its template in `.template/` into one that records only
     the template version it was made from.
@@ -348,7 +344,7 @@ def migrate_product(course_dir: Path, *, template: str | None = None, project_ro
         if version is None:
             where = source if is_url(source) else _display_path(Path(source), root)
             try:
-                detail = f"it differs from release {tag_of(copy_version)} in " + _differences(copy, versions.files(copy_version))
+                detail = f"it differs from release {tag_of(copy_version)} in " + differences(copy, versions.files(copy_version))
             except MissingVersion as exc:
                 detail = f"its {TEMPLATE_CONFIG} says version {copy_version}, and {exc.message}"
             raise ProductError(
