@@ -128,7 +128,7 @@ def update_product_command(course_dir: Path, template: str | None, ref: str | No
 
 @click.group(name="migrate")
 def migrate_group() -> None:
-    """Bring something made by an older coursebuild to the current form."""
+    """Convert what an older coursebuild made."""
 
 
 @migrate_group.command(name="product")
@@ -162,7 +162,7 @@ def release_group() -> None:
 
 
 @release_group.command(name="template")
-@click.argument("template", default="default", metavar="TEMPLATE")
+@click.argument("template", default="default", metavar="[TEMPLATE]")
 def release_template_command(template: str) -> None:
     """Store the product template TEMPLATE (a name under courses/product_templates/ or a folder) as
     releases/v<version>.tar.gz, the version being template_version in its copier.yml. [default: default]
