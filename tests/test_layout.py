@@ -62,7 +62,7 @@ def _offenders(importers: str | tuple[str, ...], forbidden: tuple[str, ...], all
 
 def test_the_layout_has_the_packages_the_docs_describe():
     packages = {p.parent.name for p in SRC.glob("*/__init__.py")}
-    assert {"pipeline", "targets", "standards", "inspector", "tracking", "translation", "analytics", "cli"} <= packages
+    assert {"pipeline", "targets", "standards", "inspector", "tracking", "translation", "analytics", "cli", "products"} <= packages
 
 
 @pytest.mark.parametrize("package", sorted(p.parent.name for p in SRC.glob("*/__init__.py")))
@@ -130,3 +130,9 @@ def test_the_tracking_vocabulary_depends_on_the_model_only():
 
 def test_translation_stays_on_the_source_side():
     assert _offenders("coursebuild.translation", ("coursebuild.targets", "coursebuild.inspector", "coursebuild.analytics")) == []
+
+
+def test_product_training_uses_neither_the_command_line_nor_a_target():
+    """The facts, the guard rails and the copier worker sit below the CLI and know no output format."""
+    forbidden = ("coursebuild.cli", "coursebuild.targets", "coursebuild.pipeline", "coursebuild.inspector", "coursebuild.analytics")
+    assert _offenders("coursebuild.products", forbidden) == []

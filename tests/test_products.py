@@ -8,6 +8,7 @@ import select
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from coursebuild.catalogue import load_catalogue
-from coursebuild.cli.product import new_group, update_group
+from coursebuild.cli.product import migrate_group, new_group, release_group, update_group
 from coursebuild.coverage import course_coverage
 from coursebuild.errors import Problems
 from coursebuild.pipeline.build import build_course
@@ -28,11 +29,15 @@ from coursebuild.products import (
     COPIER_ONLY_QUESTIONS,
     FACT_NAMES,
     FACTS_FILE,
+    RELEASES_DIR,
     SNAPSHOT_DIR,
     changelog_lesson_markdown,
     check_product_course,
     read_template,
+    release_template,
 )
+from coursebuild.products.check import CONFLICT_MARKER
+from coursebuild.products.releases import ReleasedVersions
 from tests.conftest import REPO, edit
 
 TEMPLATE = REPO / "courses" / "product_templates" / "default"
@@ -42,11 +47,13 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="copier's upd
 
 @click.group()
 def cli() -> None:
-    """The two product command groups, as the main command line registers them."""
+    """The product command groups, as the main command line registers them."""
 
 
 cli.add_command(new_group)
 cli.add_command(update_group)
+cli.add_command(migrate_group)
+cli.add_command(release_group)
 
 
 def run(*args: str, code: int = 0) -> str:
@@ -83,8 +90,14 @@ def messages(problems: Problems) -> list[str]:
     return [p.format() for p in problems.items]
 
 
-def bump_template(folder: Path, version: str) -> None:
-    edit(folder / "copier.yml", 'default: "1.0.0"', f'default: "{version}"')
+def bump_template(folder: Path, version: str, old: str = "1.0.0") -> None:
+    edit(folder / "copier.yml", f'default: "{old}"', f'default: "{version}"')
+
+
+def release(folder: Path, version: str, old: str = "1.0.0") -> None:
+    """What a template maintainer does after changing the template: bump its version and release it."""
+    bump_template(folder, version, old)
+    assert f"template version {version}; commit it" in run("release", "template", str(folder))
 
 
 # --------------------------------------------------------------------------- the template
@@ -130,7 +143,8 @@ def test_new_product_from_an_answers_file_then_build(project):
     answers = yaml.safe_load((course / ANSWERS_FILE).read_text(encoding="utf-8"))
     assert answers["_commit"] == "v1.0.0" and answers["_src_path"] == "../../product_templates/default"
     assert answers["product_slug"] == "x" and answers["product_name"] == "X"
-    assert (course / SNAPSHOT_DIR / "copier.yml").is_file()
+    assert not (course / SNAPSHOT_DIR).exists()  # no copy of the template: the version in _commit is enough
+    assert not list(course.rglob("*.jinja")) and not (course / "copier.yml").exists()
     assert "# What changed in X 2.1" in (course / CHANGELOG_LESSON).read_text(encoding="utf-8")
     assert not check(course).items
 
@@ -366,7 +380,7 @@ def test_update_applies_a_template_change_to_tri_x_keeping_a_local_edit(project,
     edit(template / "template" / "lessons" / "about-the-product.md.jinja",
          "Complete the course before you use", "Complete this course before you first use")
     edit(template / "template" / "assessment.md.jinja", "Ten questions on using", "Ten short questions on using")
-    bump_template(template, "1.1.0")
+    release(template, "1.1.0")
 
     output = run("update", "product", "courses/products/tri-x")
     assert "updated from template 1.0.0 to 1.1.0" in output
@@ -377,7 +391,7 @@ def test_update_applies_a_template_change_to_tri_x_keeping_a_local_edit(project,
     assert "Ten short questions on using tri-X" in (tri_x / "assessment.md").read_text(encoding="utf-8")
     answers = yaml.safe_load((tri_x / ANSWERS_FILE).read_text(encoding="utf-8"))
     assert answers["_commit"] == "v1.1.0" and answers["_src_path"] == "../../product_templates/default"
-    assert 'default: "1.1.0"' in (tri_x / SNAPSHOT_DIR / "copier.yml").read_text(encoding="utf-8")
+    assert not (tri_x / SNAPSHOT_DIR).exists()
     assert not check(tri_x).items
     assert build_course(tri_x, None, None, project).ok
 
@@ -388,7 +402,7 @@ def test_update_reports_conflicts_and_the_build_refuses_them(project, tri_x):
     edit(tri_x / "lessons" / "about-the-product.md", "Complete the course before you use", "Finish the course before you use")
     edit(template / "template" / "lessons" / "about-the-product.md.jinja",
          "Complete the course before you use", "Complete this course before you use")
-    bump_template(template, "1.1.0")
+    release(template, "1.1.0")
 
     result = CliRunner().invoke(cli, ["update", "product", "courses/products/tri-x"])
     assert result.exit_code == 1
@@ -470,3 +484,202 @@ def test_tri_x_marks_itself_fictional_and_its_invented_facts_as_examples():
         assert "::: fictional\ntri-X, Triadix, Linchester ICS and Nymouth ICS are fictional." in text, lesson.name
     assert "Class IIa medical device with UKCA marking. *(illustrative example)*" in (
         TRI_X / "lessons" / "about-the-product.md").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- stored releases
+
+
+def _release_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (folder / RELEASES_DIR).glob("*.tar.gz")}
+
+
+def test_two_releases_of_the_same_files_are_byte_identical(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(TEMPLATE, first, ignore=shutil.ignore_patterns(RELEASES_DIR))
+    for path in sorted(TEMPLATE.rglob("*"), reverse=True):  # the other copy: made in another order, other times and modes
+        relative = path.relative_to(TEMPLATE)
+        if relative.parts[0] != RELEASES_DIR and path.is_file():
+            (second / relative).parent.mkdir(parents=True, exist_ok=True)
+            (second / relative).write_bytes(path.read_bytes())
+            os.chmod(second / relative, 0o600)
+            os.utime(second / relative, (1_000_000_000, 1_000_000_000))
+    assert release_template(first).created and release_template(second).created
+    archive = first / RELEASES_DIR / "v1.0.0.tar.gz"
+    assert archive.read_bytes() == (second / RELEASES_DIR / "v1.0.0.tar.gz").read_bytes()
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members] == sorted(m.name for m in members) and "copier.yml" in [m.name for m in members]
+    assert {(m.mtime, m.uid, m.gid, m.uname, m.gname, m.mode) for m in members} == {(0, 0, 0, "", "", 0o644)}
+    assert not [m for m in members if m.name.startswith(RELEASES_DIR)]
+
+
+def test_the_shipped_template_is_its_newest_release_and_every_product_course_has_its_release():
+    versions = ReleasedVersions(TEMPLATE)
+    assert versions.target(None) == read_template(TEMPLATE).version  # the folder equals its release
+    for answers_file in (REPO / "courses" / "products").glob(f"*/{ANSWERS_FILE}"):
+        commit = yaml.safe_load(answers_file.read_text(encoding="utf-8"))["_commit"]
+        assert commit[1:] in versions.releases, f"{answers_file}: no release {commit} in {TEMPLATE / RELEASES_DIR}"
+
+
+def test_releasing_unchanged_files_again_changes_nothing(project):
+    template = project / "courses" / "product_templates" / "default"
+    before = _release_files(template)
+    output = run("release", "template")
+    assert "version 1.0.0 is released already, with these files; nothing changed" in output
+    assert _release_files(template) == before
+
+
+def test_a_released_version_never_changes(project):
+    template = project / "courses" / "product_templates" / "default"
+    before = _release_files(template)
+    edit(template / "template" / "assessment.md.jinja", "Ten questions", "Ten quick questions")
+    output = run("release", "template", code=1)
+    assert "courses/product_templates/default/copier.yml: error: bump template_version in copier.yml, then release again" in output
+    assert "v1.0.0.tar.gz holds version 1.0.0 already, and the template has changed since" in output
+    assert "Traceback" not in output and _release_files(template) == before
+
+    release(template, "1.1.0")
+    assert sorted(_release_files(template)) == ["v1.0.0.tar.gz", "v1.1.0.tar.gz"]
+    assert _release_files(template)["v1.0.0.tar.gz"] == before["v1.0.0.tar.gz"]
+    bump_template(template, "1.0.5", old="1.1.0")
+    assert "template version 1.0.5 is older than the newest release, 1.1.0" in run("release", "template", code=1)
+
+
+def test_new_and_update_refuse_a_template_version_that_is_not_released(project, tri_x):
+    template = project / "courses" / "product_templates" / "default"
+    edit(template / "template" / "assessment.md.jinja", "Ten questions", "Ten quick questions")
+    bump_template(template, "1.1.0")
+    for args in (["update", "product", "courses/products/tri-x"], ["new", "product", "Scanly"]):
+        output = run(*args, code=1)
+        assert "copier.yml: template version 1.1.0 is not released" in output
+        assert "run `coursebuild release template" in output
+    assert not (project / "courses" / "products" / "scanly").exists()
+
+
+def test_a_damaged_release_is_reported_not_a_traceback(project, tri_x):
+    archive = project / "courses" / "product_templates" / "default" / RELEASES_DIR / "v1.0.0.tar.gz"
+    archive.write_bytes(archive.read_bytes()[:500])
+    output = run("update", "product", "courses/products/tri-x", code=1)
+    assert "v1.0.0.tar.gz: cannot read this template release" in output and "Traceback" not in output
+
+
+@needs_git
+def test_update_across_two_releases_merges_from_the_version_the_course_records(project, tri_x):
+    """1.0.0 -> 1.1.0 -> 1.2.0 with the course at 1.0.0: copier merges from the stored 1.0.0, so the
+    author's edit stays, both template changes arrive, and a line only the template changed is not a conflict."""
+    template = project / "courses" / "product_templates" / "default"
+    lesson = tri_x / "lessons" / "fairness.md"
+    edit(lesson, "- **Notice patterns.**", "- **Use the weekly huddle.** Raise concerns there.\n- **Notice patterns.**")
+    jinja = template / "template" / "lessons" / "fairness.md.jinja"
+    edit(jinja, "## What you can do", "## What you can do about it")
+    release(template, "1.1.0")
+    edit(jinja, "## What you can do about it", "## What you can do about unfairness")
+    release(template, "1.2.0", old="1.1.0")
+
+    output = run("update", "product", "courses/products/tri-x")
+    assert "updated from template 1.0.0 to 1.2.0" in output and "changed  lessons/fairness.md" in output
+    text = lesson.read_text(encoding="utf-8")
+    assert "## What you can do about unfairness" in text and "**Use the weekly huddle.** Raise concerns there." in text
+    assert CONFLICT_MARKER not in text
+    assert yaml.safe_load((tri_x / ANSWERS_FILE).read_text(encoding="utf-8"))["_commit"] == "v1.2.0"
+    assert "template version 1.2.0 kept" in run("update", "product", "courses/products/tri-x")
+
+
+# --------------------------------------------------------------------------- migrate product
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def old_tri_x(tri_x: Path) -> Path:
+    """tri-X as coursebuild used to make it: with a copy of the template version it came from in .template/."""
+    shutil.copytree(TEMPLATE, tri_x / SNAPSHOT_DIR, ignore=shutil.ignore_patterns(RELEASES_DIR))
+    return tri_x
+
+
+def test_tri_x_carries_no_copy_of_the_template():
+    assert not (TRI_X / SNAPSHOT_DIR).exists()
+    assert not list(TRI_X.rglob("*.jinja")) and not list(TRI_X.rglob("copier.yml"))
+
+
+def test_migrate_removes_the_copy_and_keeps_everything_else(project, old_tri_x):
+    before = _tree(old_tri_x)
+    output = run("migrate", "product", "courses/products/tri-x")
+    assert "courses/products/tri-x: removed .template/, which is release v1.0.0 of courses/product_templates/default" in output
+    after = _tree(old_tri_x)
+    assert after == {k: v for k, v in before.items() if not k.startswith(f"{SNAPSHOT_DIR}/")}
+    assert not (old_tri_x / SNAPSHOT_DIR).exists() and not list(old_tri_x.glob(".template*"))
+    answers = yaml.safe_load((old_tri_x / ANSWERS_FILE).read_text(encoding="utf-8"))
+    assert answers["_commit"] == "v1.0.0" and answers["_src_path"] == "../../product_templates/default"
+    assert "nothing changed" in run("update", "product", "courses/products/tri-x")  # merges from the release now
+    assert _tree(old_tri_x) == after
+
+
+def test_migrate_twice_says_so_and_changes_nothing(project, old_tri_x):
+    run("migrate", "product", "courses/products/tri-x")
+    before = _tree(old_tri_x)
+    output = run("migrate", "product", "courses/products/tri-x")
+    assert "courses/products/tri-x: migrated already (no .template/; template version 1.0.0); nothing changed" in output
+    assert _tree(old_tri_x) == before
+
+
+def test_migrate_records_the_version_the_copy_holds(project, old_tri_x):
+    """The copy, not _commit, was what the old update merged from; if they disagree, the copy wins."""
+    edit(old_tri_x / ANSWERS_FILE, "_commit: v1.0.0", "_commit: v1.0.3")
+    output = run("migrate", "product", "courses/products/tri-x")
+    assert "_commit in .copier-answers.yml was v1.0.3; it is now v1.0.0" in output
+    assert yaml.safe_load((old_tri_x / ANSWERS_FILE).read_text(encoding="utf-8"))["_commit"] == "v1.0.0"
+
+
+def test_migrate_refuses_a_copy_that_matches_no_release(project, old_tri_x):
+    edit(old_tri_x / SNAPSHOT_DIR / "template" / "assessment.md.jinja", "Ten questions", "Ten quick questions")
+    before = _tree(old_tri_x)
+    output = run("migrate", "product", "courses/products/tri-x", code=1)
+    assert ("courses/products/tri-x/.template/ does not match any release of the template at "
+            "courses/product_templates/default: it differs from release v1.0.0 in template/assessment.md.jinja; "
+            "nothing was changed") in output
+    assert "restore .template/ from version control" in output and "Traceback" not in output
+    assert _tree(old_tri_x) == before
+
+    edit(old_tri_x / SNAPSHOT_DIR / "copier.yml", 'default: "1.0.0"', 'default: "1.4.0"')
+    output = run("migrate", "product", "courses/products/tri-x", code=1)
+    assert "its copier.yml says version 1.4.0, and" in output and "holds no release v1.4.0 (releases: v1.0.0)" in output
+
+
+def test_migrate_leaves_the_course_as_it_was_when_it_fails_part_way(project, old_tri_x, monkeypatch):
+    before = _tree(old_tri_x)
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        (old_tri_x / ANSWERS_FILE).write_text("half written", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("coursebuild.products.worker.write_answers", disk_full)
+    output = run("migrate", "product", "courses/products/tri-x", code=1)
+    assert "could not migrate courses/products/tri-x (" in output and "No space left on device" in output
+    assert "nothing was changed" in output and "Traceback" not in output
+    assert _tree(old_tri_x) == before and not list(old_tri_x.glob(".template.*"))
+
+
+def test_update_of_a_course_with_a_copy_asks_for_migrate_first(project, old_tri_x):
+    before = _tree(old_tri_x)
+    output = run("update", "product", "courses/products/tri-x", code=1)
+    assert "courses/products/tri-x/.template/ is a copy of the template, which product courses no longer carry" in output
+    assert "run `coursebuild migrate product courses/products/tri-x` first" in output
+    assert _tree(old_tri_x) == before
+
+
+def test_new_product_from_an_older_stored_release(project):
+    template = project / "courses" / "product_templates" / "default"
+    jinja = template / "template" / "lessons" / "fairness.md.jinja"
+    edit(jinja, "## What you can do", "## What you can do about it")
+    release(template, "1.1.0")
+    output = run("new", "product", "Scanly", "--ref", "v1.0.0", "--answers", str(TRI_X / FACTS_FILE))
+    assert "from template 1.0.0" in output
+    course = project / "courses" / "products" / "scanly"
+    assert "## What you can do\n" in (course / "lessons" / "fairness.md").read_text(encoding="utf-8")
+    assert "holds no release v0.9.0 (releases: v1.0.0, v1.1.0)" in run(
+        "new", "product", "Other", "--ref", "v0.9.0", "--answers", str(TRI_X / FACTS_FILE), code=1)
+    assert "updated from template 1.0.0 to 1.1.0" in run("update", "product", str(course))
+    assert "## What you can do about it" in (course / "lessons" / "fairness.md").read_text(encoding="utf-8")

@@ -379,10 +379,12 @@ def report(out: Path, lrs: str | None, netrc_file: Path | None, files: tuple[Pat
 
 
 from coursebuild.cli.inspect import inspect_command  # noqa: E402  (self-contained commands, registered last)
-from coursebuild.cli.product import new_group, update_group  # noqa: E402
+from coursebuild.cli.product import migrate_group, new_group, release_group, update_group  # noqa: E402
 from coursebuild.cli.translate import translate_group  # noqa: E402
 
 main.add_command(inspect_command)
 main.add_command(new_group)
 main.add_command(update_group)
+main.add_command(migrate_group)
+main.add_command(release_group)
 main.add_command(translate_group)

@@ -1,7 +1,8 @@
-"""Command line for product-specific training: `coursebuild new product` and `coursebuild update product`.
+"""Command line for product-specific training: `coursebuild new product`, `update product`, `migrate product`
+and `release template`.
 
-`new_group` and `update_group` are click groups that the main command line adds with `main.add_command`;
-the logic is in `products.py`.
+`new_group`, `update_group`, `migrate_group` and `release_group` are click groups that the main command line
+adds with `main.add_command`; the logic is in the `coursebuild.products` package.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import click
 
 from coursebuild.products import (
     FACTS_FILE,
+    SNAPSHOT_DIR,
     ProductError,
+    migrate_product,
     new_product,
+    release_template,
+    resolve_template,
     update_product,
 )
 
@@ -40,7 +45,7 @@ def new_group() -> None:
 @click.option("--template", "-t", metavar="T", help="Template name under courses/product_templates/, a folder or a git URL. [default: default]")
 @click.option("--answers", "answers", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A YAML file of product facts (shaped like product.yml); no questions are asked.")
 @click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Folder for the new course. [default: courses/products/<slug>]")
-@click.option("--ref", metavar="REF", help="For a template in git: the version (tag) to use. [default: the newest]")
+@click.option("--ref", metavar="REF", help="The template version to use, such as v1.0.0: a stored release, or a tag of a template in git. [default: the newest]")
 def new_product_command(name: str, template: str | None, answers: Path | None, dest: Path | None, ref: str | None) -> None:
     """Create a product-training course for the AI product NAME.
 
@@ -84,7 +89,7 @@ def update_group() -> None:
 @update_group.command(name="product")
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--template", "-t", metavar="T", help="Take the template from here instead of where the course came from (name, folder or git URL).")
-@click.option("--ref", metavar="REF", help="For a template in git: the version (tag) to update to. [default: the newest]")
+@click.option("--ref", metavar="REF", help="The template version to update to, such as v1.1.0: a stored release, or a tag of a template in git. [default: the newest]")
 def update_product_command(course_dir: Path, template: str | None, ref: str | None) -> None:
     """Re-apply the product template to COURSE_DIR: its newest version, and the facts now in product.yml.
 
@@ -119,3 +124,61 @@ def update_product_command(course_dir: Path, template: str | None, ref: str | No
             "template's changes overlap. In each file, keep the right text between the '<<<<<<< before updating' "
             "and '>>>>>>> after updating' lines and delete the markers; `coursebuild validate` finds any left."
         )
+
+
+@click.group(name="migrate")
+def migrate_group() -> None:
+    """Convert what an older coursebuild made."""
+
+
+@migrate_group.command(name="product")
+@click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--template", "-t", metavar="T", help="Where the course's template is kept, if not where it came from (name, folder or git URL).")
+def migrate_product_command(course_dir: Path, template: str | None) -> None:
+    """Stop COURSE_DIR carrying a copy of its template in .template/.
+
+    The copy is checked against the template's stored releases; the version it equals is recorded in
+    .copier-answers.yml (as _commit) and the copy is deleted. `update product` then merges from that
+    release. If the copy matches no release, nothing is changed. Running it again changes nothing.
+    """
+    try:
+        result = migrate_product(course_dir, template=template)
+    except ProductError as exc:
+        raise click.ClickException(exc.format_message()) from None
+    course = _shown(result.course_dir)
+    if not result.removed:
+        click.echo(f"{course}: migrated already (no {SNAPSHOT_DIR}/; template version {result.template_version}); nothing changed")
+        return
+    click.echo(f"{course}: removed {SNAPSHOT_DIR}/, which is release v{result.template_version} of "
+               f"{_source(result.template_source)}; updates now merge from that release")
+    if result.recorded_version:
+        click.echo(f"  _commit in .copier-answers.yml was v{result.recorded_version}; it is now v{result.template_version}, "
+                   f"the version {SNAPSHOT_DIR}/ held")
+
+
+@click.group(name="release")
+def release_group() -> None:
+    """Store a version of something for later updates."""
+
+
+@release_group.command(name="template")
+@click.argument("template", default="default", metavar="[TEMPLATE]")
+def release_template_command(template: str) -> None:
+    """Store the product template TEMPLATE (a name under courses/product_templates/ or a folder) as
+    releases/v<version>.tar.gz, the version being template_version in its copier.yml. [default: default]
+
+    Do this, and commit the archive, whenever you bump template_version: `update product` merges each
+    course from the release it was made from. A release never changes; releasing the same files again
+    does nothing.
+    """
+    try:
+        source = resolve_template(template, Path.cwd())
+        if "://" in source or not Path(source).is_dir():
+            raise ProductError(f"{template}: release a template folder; a template in git has its versions as tags v<version>")
+        result = release_template(Path(source))
+    except ProductError as exc:
+        raise click.ClickException(exc.format_message()) from None
+    if result.created:
+        click.echo(f"wrote {_shown(result.path)}: template version {result.version}; commit it")
+    else:
+        click.echo(f"{_shown(result.path)}: version {result.version} is released already, with these files; nothing changed")
