@@ -247,3 +247,22 @@ def test_the_lesson_fingerprint_covers_every_field_of_a_lesson() -> None:
     from coursebuild.pipeline.render import LESSON_FINGERPRINT_FIELDS
 
     assert {f.name for f in dataclasses.fields(Lesson)} == LESSON_FINGERPRINT_FIELDS
+
+
+def test_a_new_process_deflates_only_the_members_that_changed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lesson cache keeps deflated members between processes: after an edit only the edited lesson's
+    file and the search index (which holds every lesson's text) are deflated, of 65 members in all."""
+    import zlib
+
+    from coursebuild.pipeline import write
+
+    cache = project / "cache"
+    build(project / "course", project / "before", "--cache-dir", str(cache), "--delivery", "split")
+    edit(project / "course" / "lessons" / "second.md", "somewhere to point.", "somewhere else to point.")
+    monkeypatch.setattr(write, "_deflated", {})  # as a new process starts
+    compressed: list[int] = []
+    real = zlib.compressobj
+    monkeypatch.setattr(write.zlib, "compressobj", lambda *a: compressed.append(1) or real(*a))
+    build(project / "course", project / "after", "--cache-dir", str(cache), "--delivery", "split")
+    members = sum(len(__import__("zipfile").ZipFile(p).namelist()) for p in (project / "after").iterdir())
+    assert len(compressed) == 2 and members > 60

@@ -62,7 +62,7 @@ def _catalogue_for(root: Path, problems: Problems) -> Catalogue | None:
 
 def compile_course(
     root: Path, project_root: Path | None = None, draft: bool = False, language: str | None = None,
-    cache_dir: Path | None = None, delivery: str | None = None,
+    cache_dir: Path | None = None, delivery: str | None = None, memo: LessonCache | None = None,
 ) -> CourseBuild:
     """Load, parse and validate one course; render it if it is valid.
 
@@ -70,18 +70,27 @@ def compile_course(
     translation (`language`), it lets units not yet translated (or stale) build in the source language.
     With `cache_dir`, unchanged lessons are taken from the lesson cache instead of being parsed again (not
     for translations, whose lessons are assembled from two files). `delivery` ("single", "split" or
-    "auto") overrides the course's own setting.
+    "auto") overrides the course's own setting. A caller that goes on to package the course passes the
+    lesson cache as `memo` instead, and saves it when done.
     """
     forget_listings()
     problems = Problems(project_root)
     result = CourseBuild(root, problems, language=language)
-    lesson_cache = LessonCache(cache_dir, root, project_root) if cache_dir is not None and language is None else None
+    if memo is not None:
+        _compile(result, project_root, draft, delivery, memo)
+        return result
+    lesson_cache = _lesson_cache(cache_dir, root, project_root, language)
     try:
         _compile(result, project_root, draft, delivery, lesson_cache)
     finally:
         if lesson_cache is not None:
             lesson_cache.save()
     return result
+
+
+def _lesson_cache(cache_dir: Path | None, root: Path, project_root: Path | None, language: str | None) -> LessonCache | None:
+    # Not for translations, whose lessons are assembled from two files.
+    return LessonCache(cache_dir, root, project_root) if cache_dir is not None and language is None else None
 
 
 def _compile(
@@ -118,7 +127,8 @@ def _compile(
         return
     marked_draft = draft and (untranslated or course.config.pathway is Pathway.PRODUCT and bool(problems.warnings))
     result.site = render_course(
-        course, theme, problems, result.catalogue, draft=marked_draft, translation=translation, memo=lesson_cache
+        course, theme, problems, result.catalogue, draft=marked_draft, translation=translation, memo=lesson_cache,
+        template_cache=lesson_cache.folder / "templates" if lesson_cache is not None else None,
     )
 
 
@@ -197,13 +207,18 @@ def _package(
     root: Path, formats: list[str] | None, project_root: Path | None, draft: bool, embedded_lrs: EmbeddedLrs | None,
     language: str | None = None, cache_dir: Path | None = None, delivery: str | None = None,
 ) -> CourseBuild:
-    result = compile_course(root, project_root, draft, language, cache_dir, delivery)
-    if result.site is None or result.course is None:
-        return result
-    for fmt in formats or result.course.config.formats:
-        target = get_target(fmt)
-        target.embedded_lrs = embedded_lrs
-        result.packages[fmt] = zip_bytes(target.package(result.site, result.problems))
+    memo = _lesson_cache(cache_dir, root, project_root, language)
+    try:
+        result = compile_course(root, project_root, draft, language, cache_dir, delivery, memo=memo)
+        if result.site is None or result.course is None:
+            return result
+        for fmt in formats or result.course.config.formats:
+            target = get_target(fmt)
+            target.embedded_lrs = embedded_lrs
+            result.packages[fmt] = zip_bytes(target.package(result.site, result.problems), memo)
+    finally:
+        if memo is not None:
+            memo.save()
     return result
 
 

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import pickle
+import zlib
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from coursebuild import __version__
-from coursebuild.pipeline.write import write_atomically
+from coursebuild.pipeline.write import write_atomically, write_stream_atomically
 
 DEFAULT_CACHE_DIR = Path(".coursebuild-cache")
 _LAYOUT = "coursebuild-cache-1"
@@ -92,7 +93,8 @@ def hash_tree(digest: Any, folder: Path, label: str) -> None:
 @lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
     """A hash of this coursebuild (its version and every file it ships) and the libraries that shape output."""
-    digest = hashlib.sha256(f"{_LAYOUT}\0{__version__}".encode())
+    # zlib's version too: cached deflated members must be the bytes this zlib would make.
+    digest = hashlib.sha256(f"{_LAYOUT}\0{__version__}\0{zlib.ZLIB_RUNTIME_VERSION}".encode())
     hash_tree(digest, Path(__file__).resolve().parent.parent, "coursebuild")
     for name in _LIBRARIES:
         try:
@@ -157,7 +159,8 @@ def _store(path: Path, value: Any) -> None:
     """Pickle `value` to `path` atomically (temporary file, then rename); a cache that cannot be written
     only costs speed, so failures are ignored."""
     with contextlib.suppress(Exception):
-        write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+        write_stream_atomically(path, lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL),
+                                durable=False)
 
 
 def _tree_listing(folder: Path) -> str:
@@ -181,6 +184,7 @@ class LessonCache:
 
     def __init__(self, folder: Path, course_root: Path, project_root: Path | None):
         root = course_root.resolve()
+        self.folder = folder
         self.path = folder / "lessons" / f"{hashlib.sha256(str(root).encode()).hexdigest()}.pickle"
         context = hashlib.sha256(tool_fingerprint().encode())
         context.update(f"\0{root}\0{course_root}\0{project_root}\0".encode())

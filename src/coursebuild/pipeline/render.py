@@ -7,6 +7,7 @@ theme: every theme gets the same one, so tracking behaves the same whatever the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
@@ -111,9 +112,17 @@ def load_theme(name: str, search_path: list[Path], problems: Problems, where: Pa
 
 
 @lru_cache(maxsize=8)
-def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+def _environment(folders: tuple[Path, ...], bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """The theme's Jinja2 environment; with `bytecode_dir`, compiled templates are kept there between
+    processes (Jinja2 checks each against its template's source, and writes them atomically)."""
+    bytecode_cache = None
+    if bytecode_dir is not None:
+        with contextlib.suppress(OSError):  # a cache that cannot be made only costs speed
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+            bytecode_cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(folder / "templates")) for folder in folders]),
+        bytecode_cache=bytecode_cache,
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -216,7 +225,7 @@ class LessonPages:
     def __init__(self, memo: Memo | None, theme: Theme, context: dict[str, Any]):
         self.memo = memo
         self.pager: dict[str, Any] = context["pager"]
-        self.lessons: dict[str, str] = {}  # each lesson's canonical form, made once for its two pages
+        self.lessons: dict[str, str] = {}  # each lesson's fingerprint and pager, made once for its two pages
         self.shared = ""
         if memo is not None:
             digest = hashlib.sha256()
@@ -230,10 +239,10 @@ class LessonPages:
     def remembered(self, kind: str, module: Module, lesson: Lesson, render: Callable[[], T]) -> T:
         if self.memo is None:
             return render()
-        pager = canonical(self.pager.get(f"lesson-{lesson.id}"))
         if lesson.id not in self.lessons:
-            self.lessons[lesson.id] = lesson_fingerprint(lesson)
-        key = self.memo.key("lesson page", kind, self.shared, module.id, module.title, pager, self.lessons[lesson.id])
+            pager = json.dumps(self.pager.get(f"lesson-{lesson.id}"), sort_keys=True)  # plain JSON data already
+            self.lessons[lesson.id] = f"{lesson_fingerprint(lesson)}\0{pager}"
+        key = self.memo.key("lesson page", kind, self.shared, module.id, module.title, self.lessons[lesson.id])
         found = self.memo.get(key)
         if found is not None:
             return cast(T, found)
@@ -250,8 +259,9 @@ def lesson_fingerprint(lesson: Lesson) -> str:
         data = part.html if isinstance(part, HtmlPart) else canonical(part)
         digest.update(b"%d\0" % len(data))
         digest.update(data.encode())
-    rest = [lesson.source, lesson.module_id, lesson.questions, lesson.assets, lesson.word_count, lesson.meta_lines]
+    rest = [lesson.source, lesson.module_id, lesson.questions, sorted(lesson.assets), lesson.word_count]
     digest.update(canonical(rest).encode())
+    digest.update(repr(sorted(lesson.meta_lines.items(), key=repr)).encode())  # tuple keys of str and int
     return digest.hexdigest()
 
 
@@ -277,16 +287,17 @@ class Site:
 
 def render_course(
     course: Course, theme: Theme, problems: Problems, catalogue: Catalogue | None = None, draft: bool = False,
-    translation: Translation | None = None, memo: Memo | None = None,
+    translation: Translation | None = None, memo: Memo | None = None, template_cache: Path | None = None,
 ) -> Site | None:
     """The rendered site, or None (with a problem naming the template line) if the theme is broken.
 
     `draft` marks every page DRAFT (a product course with unfilled facts, or a translation with units
     still in the source language); `translation` is set for a build in another language than the source's.
-    With `memo`, lesson pages rendered before from the same inputs are taken from it (see LessonPages).
+    With `memo`, lesson pages rendered before from the same inputs are taken from it (see LessonPages);
+    with `template_cache`, compiled templates are kept in that folder.
     """
     try:
-        return _render(course, theme, catalogue, draft, translation, memo)
+        return _render(course, theme, catalogue, draft, translation, memo, template_cache)
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or theme.name, exc.lineno, f"theme template error: {exc.message}")
     except jinja2.TemplateError as exc:
@@ -305,9 +316,9 @@ class Translation:
 
 def _render(
     course: Course, theme: Theme, catalogue: Catalogue | None, draft: bool, translation: Translation | None,
-    memo: Memo | None,
+    memo: Memo | None, template_cache: Path | None,
 ) -> Site:
-    env = _environment(tuple(theme.folders))
+    env = _environment(tuple(theme.folders), template_cache)
     defaults = {"organisation": "", "logo": None, "primary_colour": None}
     brand = {**defaults, **theme.brand, **{k: v for k, v in course.config.brand.model_dump().items() if v}}
     data = course_data(course)
