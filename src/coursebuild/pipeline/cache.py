@@ -65,8 +65,8 @@ def _plain(value: Any) -> Any:
         return [_plain(item) for item in value]
     if isinstance(value, (set, frozenset)):
         return sorted((_plain(item) for item in value), key=repr)
-    if isinstance(value, BaseModel):
-        return {"__model__": type(value).__name__, **_plain(value.model_dump(mode="json"))}
+    if isinstance(value, BaseModel):  # pydantic's JSON follows field order; our models hold no sets
+        return {"__model__": type(value).__name__, "json": value.model_dump_json()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return {"__dataclass__": type(value).__name__, **fields}
@@ -166,11 +166,14 @@ def _store(path: Path, value: Any) -> None:
 def _tree_listing(folder: Path) -> str:
     """Every path under `folder` (what the parse stage's existence and spelling checks can see)."""
     entries = []
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        target = os.readlink(path) if path.is_symlink() else ""
-        entries.append(f"{relative}\0{'d' if path.is_dir() else 'f'}\0{target}")
-    return "\n".join(entries)
+    for parent, dirs, files in os.walk(folder):
+        base = os.path.relpath(parent, folder).replace(os.sep, "/")
+        for name in dirs + files:
+            path = os.path.join(parent, name)
+            relative = name if base == "." else f"{base}/{name}"
+            target = os.readlink(path) if os.path.islink(path) else ""
+            entries.append(f"{relative}\0{'d' if os.path.isdir(path) else 'f'}\0{target}")
+    return "\n".join(sorted(entries))
 
 
 class LessonCache:

@@ -50,11 +50,11 @@ def exists_exactly(root: Path, relative: str) -> bool:
     """The file exists with exactly this spelling, case included (LMS web servers are case-sensitive)."""
     if not os.path.isfile(os.path.join(root, relative)):
         return False
-    current = _resolved(root.absolute())
+    current = str(_resolved(root.absolute()))
     for part in relative.split("/"):
         if part not in _listing(current):
             return False
-        current = current / part
+        current = os.path.join(current, part)
     return True
 
 
@@ -66,7 +66,7 @@ def _resolved(folder: Path) -> Path:
 
 
 @lru_cache(maxsize=4096)
-def _listing(folder: Path) -> frozenset[str]:
+def _listing(folder: str) -> frozenset[str]:
     # A build reads each folder's listing once, not once per file; `forget_listings` starts afresh.
     return frozenset(os.listdir(folder))
 

@@ -233,6 +233,7 @@ class LessonPages:
                 hash_tree(digest, folder, str(folder))
             shared = {key: context[key] for key in _SHARED_CONTEXT}
             shared["titles"] = _page_titles(context["course"])
+            digest.update(json.dumps(shared.pop("data"), sort_keys=True).encode())  # JSON data by design
             digest.update(canonical(shared).encode())
             self.shared = digest.hexdigest()
 
