@@ -158,8 +158,6 @@ def _pager(course: Course, pages: list[dict[str, Any]]) -> dict[str, dict[str, A
 # Above this many lessons each lesson is its own file, loaded when the learner opens it, so the first
 # page does not wait for the whole course (a course's `delivery` setting overrides it).
 SPLIT_ABOVE = 40
-_LESSON_PAGE = '{% import "macros.html" as m with context %}{% include "page_lesson.html" %}'
-_LESSON_SHELL = '{% import "macros.html" as m with context %}{% include "page_lesson_shell.html" %}'
 # The parts of a page's context that are the same for every lesson page (see LessonPages).
 _SHARED_CONTEXT = ("config", "brand", "stylesheets", "data", "draft", "draft_message", "generator", "split")
 T = TypeVar("T")
@@ -184,33 +182,49 @@ def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, An
     Scripts rather than HTML fetched with fetch(): a script element loads from file:// and inside LMS frames
     and sandboxes that block fetch and XMLHttpRequest, and needs no server to send the right MIME type.
     """
-    template = env.from_string(_LESSON_PAGE)
+    def render(items: list[tuple[Module, Lesson]]) -> list[tuple[bytes, str]]:
+        htmls = _render_each(env, "page_lesson.html", context, items)
+        return [(_script_call("coursebuildLesson", lesson.id, html), _plain_text(html))
+                for (_, lesson), html in zip(items, htmls, strict=True)]
+
     files: dict[str, bytes] = {}
     index = []
-    for module in course.modules:
-        for lesson in module.lessons:
-            def render(module: Module = module, lesson: Lesson = lesson) -> tuple[bytes, str]:
-                html = template.render(**context, module=module, lesson=lesson)
-                return _script_call("coursebuildLesson", lesson.id, html), _plain_text(html)
-
-            script, plain = pages.remembered("page", module, lesson, render)
-            files[f"lessons/{lesson.id}.js"] = script
-            index.append([f"lesson-{lesson.id}", lesson.meta.title, plain])
+    for (_, lesson), (script, plain) in pages.remembered("page", _lessons_of(course), render):
+        files[f"lessons/{lesson.id}.js"] = script
+        index.append([f"lesson-{lesson.id}", lesson.meta.title, plain])
     files["lessons/search.js"] = _script_call("coursebuildSearchIndex", index)
     return files
 
 
 def _lesson_shells(env: jinja2.Environment, course: Course, context: dict[str, Any], pages: LessonPages) -> dict[str, Markup]:
-    """Each lesson's place-holder section in the course page (split delivery), rendered once per lesson."""
-    template = env.from_string(_LESSON_SHELL)
-    shells: dict[str, Markup] = {}
-    for module in course.modules:
-        for lesson in module.lessons:
-            def render(module: Module = module, lesson: Lesson = lesson) -> str:
-                return template.render(**context, module=module, lesson=lesson)
+    """Each lesson's place-holder section in the course page (split delivery)."""
+    def render(items: list[tuple[Module, Lesson]]) -> list[str]:
+        return _render_each(env, "page_lesson_shell.html", context, items)
 
-            shells[lesson.id] = Markup(pages.remembered("shell", module, lesson, render))
-    return shells
+    return {lesson.id: Markup(shell) for (_, lesson), shell in pages.remembered("shell", _lessons_of(course), render)}
+
+
+def _lessons_of(course: Course) -> list[tuple[Module, Lesson]]:
+    return [(module, lesson) for module in course.modules for lesson in module.lessons]
+
+
+_SEPARATOR = "\x00coursebuild-page-break\x00"  # a lesson's HTML never holds NUL (Markdown turns it into U+FFFD)
+
+
+def _render_each(env: jinja2.Environment, name: str, context: dict[str, Any], items: list[tuple[Module, Lesson]]) -> list[str]:
+    """Template `name` rendered for each (module, lesson), as one render of a loop over them: rendering each
+    on its own would import the macros and build the whole context again for every lesson."""
+    if not items:
+        return []
+    template = env.from_string(
+        '{% import "macros.html" as m with context %}'
+        f'{{% for module, lesson in cb_items %}}{{% include "{name}" %}}{{{{ cb_separator }}}}{{% endfor %}}'
+    )
+    output = template.render(**context, cb_items=items, cb_separator=Markup(_SEPARATOR))
+    parts = output.split(_SEPARATOR)
+    if len(parts) != len(items) + 1 or parts[-1]:
+        raise jinja2.TemplateError(f"{name} wrote a NUL character into the page")
+    return parts[:-1]
 
 
 class LessonPages:
@@ -237,19 +251,26 @@ class LessonPages:
             digest.update(canonical(shared).encode())
             self.shared = digest.hexdigest()
 
-    def remembered(self, kind: str, module: Module, lesson: Lesson, render: Callable[[], T]) -> T:
+    def remembered(
+        self, kind: str, items: list[tuple[Module, Lesson]], render: Callable[[list[tuple[Module, Lesson]]], list[T]]
+    ) -> list[tuple[tuple[Module, Lesson], T]]:
+        """Each item with its page: from the memo, or made by one call of `render` for all that are not."""
         if self.memo is None:
-            return render()
+            return list(zip(items, render(items), strict=True))
+        keys = [self._key(kind, module, lesson) for module, lesson in items]
+        found: list[T | None] = [self.memo.get(key) for key in keys]
+        missing = [i for i, value in enumerate(found) if value is None]
+        for i, value in zip(missing, render([items[i] for i in missing]), strict=True):
+            self.memo.put(keys[i], value)
+            found[i] = value
+        return [(item, cast(T, value)) for item, value in zip(items, found, strict=True)]
+
+    def _key(self, kind: str, module: Module, lesson: Lesson) -> str:
+        assert self.memo is not None
         if lesson.id not in self.lessons:
             pager = json.dumps(self.pager.get(f"lesson-{lesson.id}"), sort_keys=True)  # plain JSON data already
             self.lessons[lesson.id] = f"{lesson_fingerprint(lesson)}\0{pager}"
-        key = self.memo.key("lesson page", kind, self.shared, module.id, module.title, self.lessons[lesson.id])
-        found = self.memo.get(key)
-        if found is not None:
-            return cast(T, found)
-        value = render()
-        self.memo.put(key, value)
-        return value
+        return self.memo.key("lesson page", kind, self.shared, module.id, module.title, self.lessons[lesson.id])
 
 
 def lesson_fingerprint(lesson: Lesson) -> str:
