@@ -224,7 +224,7 @@ def bench_learner(root: Path, runs: int) -> None:
                 sizes.append(sum(transferred))
                 page.evaluate(f"document.querySelector('.course-nav a[href=\"#{lesson_pages[0]}\"]').click()")
                 page.wait_for_function(f"document.querySelector('#{lesson_pages[0]}.is-current h1')")
-                page.wait_for_function(f"!document.querySelector('#{lesson_pages[1]}').hasAttribute('data-src')")  # read ahead
+                page.wait_for_function(f"(el => el && !el.hasAttribute('data-src'))(document.querySelector('#{lesson_pages[1]}'))")  # read ahead
                 nexts.append(page.evaluate(NEXT_LESSON))
                 fars.append(page.evaluate(FAR_LESSON, lesson_pages[len(lesson_pages) * 3 // 4]))
                 context.close()

@@ -10,7 +10,7 @@ from lxml import etree
 from coursebuild.pipeline.build import build_course, compile_course
 from coursebuild.standards.cmi5 import check_cmi5_package
 from coursebuild.standards.tincan import check_tincan_package
-from coursebuild.tracking import ACTIVITY_TYPES, EXTENSIONS, PROFILE_VERSION, VOCABULARY, level_iri
+from coursebuild.tracking import ACTIVITY_TYPES, EXTENSIONS, PROFILE_VERSION, VOCABULARY, level_iri, tracking_data
 from coursebuild.tracking.profile import profile_document, profile_json
 from tests.conftest import REPO, edit
 
@@ -25,7 +25,18 @@ def tracking_of(course: Path) -> dict:
     assert result.site is not None
     html = result.site.files["index.html"].decode()
     start = html.index('<script type="application/json" id="cb-course-data">') + len('<script type="application/json" id="cb-course-data">')
-    return json.loads(html[start: html.index("</script>", start)])["tracking"]
+    return unshared(json.loads(html[start: html.index("</script>", start)])["tracking"])
+
+
+def unshared(tracking: dict) -> dict:
+    """The page's tracking data with each shared tag set (an index into `tagSets`) looked up again."""
+    sets = tracking["tagSets"]
+    for entry in [tracking["course"], *tracking["lessons"].values(), *tracking["questions"].values()]:
+        entry["tags"] = sets[entry["tags"]]
+    for scenario in tracking["scenarios"].values():
+        for scene in scenario["scenes"].values():
+            scene["tags"] = {choice: sets[index] for choice, index in scene["tags"].items()}
+    return tracking
 
 
 def test_every_format_builds_and_validates(course):
@@ -68,6 +79,24 @@ def test_activity_iris_derive_from_base_iri_and_ids_not_titles(course):
         "https://learning.example.org/xapi/courses/minimal-course/lesson/first-lesson")
     assert after["questions"]["q-first-1"]["id"].endswith("/question/q-first-1")
     assert after["scenarios"]["ward-round"]["scenes"]["start"]["id"].endswith("/scenario/ward-round/scene/start")
+
+
+def test_the_page_carries_each_distinct_tag_set_once(course):
+    """Lessons and questions with the same level and requirements share one tag set in the page's data, and
+    looking the indexes up gives back exactly what the tracking vocabulary says."""
+    result = compile_course(course)
+    assert result.course is not None and result.site is not None
+    html = result.site.files["index.html"].decode()
+    marker = '<script type="application/json" id="cb-course-data">'
+    start = html.index(marker) + len(marker)
+    shared = json.loads(html[start: html.index("</script>", start)])["tracking"]
+    expected = json.loads(json.dumps(tracking_data(result.course, result.catalogue)))
+    every = [expected["course"], *expected["lessons"].values(), *expected["questions"].values()] + [
+        tags for scenario in expected["scenarios"].values() for scene in scenario["scenes"].values()
+        for tags in scene["tags"].values()]
+    distinct = {json.dumps(e.get("tags", e), sort_keys=True) for e in every}
+    assert len(shared["tagSets"]) == len(distinct) < len(every)
+    assert {k: v for k, v in unshared(shared).items() if k != "tagSets"} == expected
 
 
 def test_statement_tags_carry_level_requirements_and_pathway(course):

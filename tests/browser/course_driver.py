@@ -30,7 +30,11 @@ class Course:
         """Go to a page through the contents list, as a learner would (unfolding it on a phone)."""
         if not self.frame.evaluate("document.querySelector('.course-nav__details').open"):
             self.frame.click(".course-nav__details > summary")
-        self.frame.click(f'.course-nav a[href="#page-{page_id}"]')
+        link = f'.course-nav a[href="#page-{page_id}"]'
+        folded = f'details.course-nav__group:not([open]):has(a[href="#page-{page_id}"])'  # a large course's module, folded
+        if self.frame.locator(folded).count():
+            self.frame.click(f"{folded} > summary")
+        self.frame.click(link)
         assert self.current_page() == f"page-{page_id}"
 
     def next(self) -> None:

@@ -28,7 +28,7 @@ from coursebuild.model import Course, HtmlPart, Lesson, Level, Module
 from coursebuild.pipeline.cache import Memo, canonical, hash_tree
 from coursebuild.pipeline.interface import text, translator
 from coursebuild.pipeline.runtime_data import course_data
-from coursebuild.tracking import tracking_data
+from coursebuild.tracking import share_tag_sets, tracking_data
 from coursebuild.tracking.profile import profile_json
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -158,6 +158,9 @@ def _pager(course: Course, pages: list[dict[str, Any]]) -> dict[str, dict[str, A
 # Above this many lessons each lesson is its own file, loaded when the learner opens it, so the first
 # page does not wait for the whole course (a course's `delivery` setting overrides it).
 SPLIT_ABOVE = 40
+# Lessons per file of a split course's search index: an edit to one lesson then re-compresses one part of the
+# index rather than the text of the whole course, and the parts load side by side on the first search.
+SEARCH_PART = 50
 # The parts of a page's context that are the same for every lesson page (see LessonPages).
 _SHARED_CONTEXT = ("config", "brand", "stylesheets", "data", "draft", "draft_message", "generator", "split")
 T = TypeVar("T")
@@ -177,7 +180,7 @@ def _script_call(function: str, *args: Any) -> bytes:
 
 
 def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, Any], pages: LessonPages) -> dict[str, bytes]:
-    """lessons/<id>.js for every lesson, and lessons/search.js with each lesson's text for the course search.
+    """lessons/<id>.js for every lesson, and lessons/search-<n>.js with the lessons' text for the course search.
 
     Scripts rather than HTML fetched with fetch(): a script element loads from file:// and inside LMS frames
     and sandboxes that block fetch and XMLHttpRequest, and needs no server to send the right MIME type.
@@ -192,16 +195,16 @@ def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, An
     for (_, lesson), (script, plain) in pages.remembered("page", _lessons_of(course), render):
         files[f"lessons/{lesson.id}.js"] = script
         index.append([f"lesson-{lesson.id}", lesson.meta.title, plain])
-    files["lessons/search.js"] = _script_call("coursebuildSearchIndex", index)
+    for number, name in enumerate(search_files(course)):
+        part = index[number * SEARCH_PART: (number + 1) * SEARCH_PART]
+        files[name] = _script_call("coursebuildSearchIndex", number, part)
     return files
 
 
-def _lesson_shells(env: jinja2.Environment, course: Course, context: dict[str, Any], pages: LessonPages) -> dict[str, Markup]:
-    """Each lesson's place-holder section in the course page (split delivery)."""
-    def render(items: list[tuple[Module, Lesson]]) -> list[str]:
-        return _render_each(env, "page_lesson_shell.html", context, items)
-
-    return {lesson.id: Markup(shell) for (_, lesson), shell in pages.remembered("shell", _lessons_of(course), render)}
+def search_files(course: Course) -> list[str]:
+    """The files of a split course's search index, each with the text of SEARCH_PART lessons."""
+    parts = max(1, -(-len(course.lessons) // SEARCH_PART))
+    return [f"lessons/search-{number}.js" for number in range(parts)]
 
 
 def _lessons_of(course: Course) -> list[tuple[Module, Lesson]]:
@@ -347,7 +350,10 @@ def _render(
     data["tracking"] = tracking_data(course, catalogue)
     if translation is not None:
         merge_language_maps(data["tracking"], tracking_data(translation.source, catalogue), course.config.language)
+    data["tracking"] = share_tag_sets(data["tracking"])
     split = lessons_split(course)
+    if split:
+        data["searchFiles"] = search_files(course)
     context = dict(
         course=course,
         config=course.config,
@@ -366,7 +372,6 @@ def _render(
         split=split,
     )
     pages = LessonPages(memo, theme, context)
-    context["lesson_shells"] = _lesson_shells(env, course, context, pages) if split else {}
     page = env.get_template("course.html").render(**context)
     files: dict[str, bytes] = {"index.html": page.encode("utf-8"), "xapi/profile.jsonld": profile_json()}
     if split:

@@ -141,6 +141,8 @@
 
   var questionIds = Object.keys(data.questions).sort();
   var pageIds = data.pages.map(function (p) { return p.id; });
+  var pageIndex = {};
+  pageIds.forEach(function (id, i) { pageIndex[id] = i; });
 
   function freshState() {
     return { page: 0, visited: [0], answers: {}, results: {}, attempt: 0, seed: 0, submitted: false,
@@ -755,6 +757,7 @@
     add("grouping", [{ id: data.tracking.course.id, objectType: "Activity" }].filter(function (a) {
       return !(activities.grouping || []).some(function (g) { return g.id === a.id; });
     }));
+    if (typeof tags === "number") tags = data.tracking.tagSets[tags];  // shared sets: see share_tag_sets()
     if (tags) {
       add("category", tags.category);
       add("other", tags.other);
@@ -1225,14 +1228,47 @@
     adapter.commit();
   }
 
-  function pageElement(index) { return document.getElementById("page-" + pageIds[index]); }
+  function pageElement(index) {
+    return document.getElementById("page-" + pageIds[index]) ||
+      (lessonShell && data.pages[index].kind === "lesson" ? makeShell(index) : null);
+  }
 
   // ------------------------------------------------------------------ lessons delivered one file each
 
   // A large course ships each lesson as lessons/<id>.js, which calls coursebuildLesson(id, html). A script
   // element rather than fetch(), because it loads from file:// and in LMS frames that block fetch.
   var lessonLoads = {};
-  var splitLessons = !!document.querySelector(".page[data-src]");
+  var lessonShell = document.getElementById("cb-lesson-shell");
+  var splitLessons = !!lessonShell;
+
+  // The page carries one place-holder template, not one section per lesson (1,000 sections would double the
+  // time to the first page): a lesson's section is made from it, titled from the contents list, when needed.
+  function makeShell(index) {
+    var page = data.pages[index], id = page.lesson;
+    var shell = lessonShell.content.firstElementChild.cloneNode(true);
+    var link = $('.course-nav a[data-page-link="' + page.id + '"]');
+    var module = link && link.closest("[data-module]");
+    var moduleTitle = module && $("[data-module-title]", module);
+    shell.id = "page-" + page.id;
+    shell.setAttribute("data-page", page.id);
+    shell.setAttribute("data-lesson", id);
+    shell.setAttribute("data-src", "lessons/" + id + ".js");
+    shell.setAttribute("aria-labelledby", "lesson-" + id + "-title");
+    var title = $("[data-shell-title]", shell);
+    title.id = "lesson-" + id + "-title";
+    title.textContent = link ? link.textContent : "";
+    if (moduleTitle) {
+      var eyebrow = $("[data-shell-module]", shell);
+      eyebrow.textContent = moduleTitle.textContent;
+      eyebrow.hidden = false;
+    }
+    for (var after = index + 1; after < pageIds.length; after++) {  // keep the sections in course order
+      var next = document.getElementById("page-" + pageIds[after]);
+      if (next) { next.parentNode.insertBefore(shell, next); return shell; }
+    }
+    lessonShell.parentNode.appendChild(shell);
+    return shell;
+  }
 
   function loadScript(src, onError) {
     var script = document.createElement("script");
@@ -1309,9 +1345,23 @@
       }));
       return searchEntries;
     }
+    // The index comes in parts (lessons/search-<n>.js, each calling coursebuildSearchIndex(n, entries)),
+    // loaded side by side and put back in course order whatever order they arrive in.
     searchEntries = new Promise(function (resolve, reject) {
-      window.coursebuildSearchIndex = resolve;
-      loadScript("lessons/search.js", function () { searchEntries = null; reject(new Error("search index")); });
+      var files = data.searchFiles, parts = [], waiting = files.length, failed = false;
+      window.coursebuildSearchIndex = function (number, entries) {
+        if (parts[number]) return;
+        parts[number] = entries;
+        if (--waiting === 0) resolve([].concat.apply([], parts));
+      };
+      files.forEach(function (src) {
+        loadScript(src, function () {
+          if (failed) return;
+          failed = true;
+          searchEntries = null;
+          reject(new Error("search index"));
+        });
+      });
     });
     return searchEntries;
   }
@@ -1366,9 +1416,9 @@
     pageShownAt = now();
     $all(".course-nav a").forEach(function (a) {
       var current = a.getAttribute("href") === "#page-" + pageIds[index];
-      if (current) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
-      var linked = pageIds.indexOf((a.getAttribute("href") || "").replace("#page-", ""));
-      a.classList.toggle("is-done", linked >= 0 && isPageDone(linked));
+      if (current) { a.setAttribute("aria-current", "page"); openGroupOf(a); } else a.removeAttribute("aria-current");
+      var linked = pageIndex[(a.getAttribute("href") || "").replace("#page-", "")];
+      a.classList.toggle("is-done", linked !== undefined && isPageDone(linked));
     });
     adapter.pageViewed(data.pages[index]);
     if (data.pages[index].kind === "scenario") renderScenario(data.pages[index].scenario);
@@ -1383,11 +1433,30 @@
     persist();
   }
 
+  // A large course folds its contents by module (split delivery): open the current lesson's module when the
+  // learner moves into it, and leave it as the learner set it while they stay there.
+  var openedGroup = null;
+  function openGroupOf(link) {
+    var group = link.closest("details.course-nav__group");
+    if (group && group !== openedGroup) group.open = true;
+    openedGroup = group;
+  }
+
   function isPageDone(index) {
     var page = data.pages[index];
     if (page.kind === "scenario") return !!state.finished["scenario-" + page.scenario];
     if (page.kind === "assessment") return state.submitted;
-    return state.visited.indexOf(index) >= 0;
+    return wasVisited(index);
+  }
+
+  // Looked up for every contents link on every page change, so a set, not a search of the list.
+  var visitedSet = { list: null, length: -1, pages: {} };
+  function wasVisited(index) {
+    if (visitedSet.list !== state.visited || visitedSet.length !== state.visited.length) {
+      visitedSet = { list: state.visited, length: state.visited.length, pages: {} };
+      state.visited.forEach(function (i) { visitedSet.pages[i] = true; });
+    }
+    return visitedSet.pages[index] === true;
   }
 
   function requiredPages() {

@@ -12,6 +12,7 @@ targets and analytics, so it depends on none of them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tincan import ActivityDefinition, InteractionComponent, InteractionComponentList, LanguageMap
@@ -282,6 +283,41 @@ def tracking_data(course: Course, catalogue: Catalogue | None) -> dict[str, Any]
         "assessment": assessment,
         "scenarios": scenarios,
     }
+
+
+def share_tag_sets(tracking: dict[str, Any]) -> dict[str, Any]:
+    """`tracking` with every `tags` value replaced by its index in one list, `tagSets`, of the distinct ones.
+
+    Lessons, questions and choices at the same level with the same requirements carry the same tags, so a
+    course of 1,000 lessons has a handful of distinct sets; the page would otherwise hold 1,000 copies.
+    The runtime looks an index up where it writes a statement's context.
+    """
+    tag_sets: list[Any] = []
+    index_of: dict[str, int] = {}
+
+    def shared(tags: Any) -> int:
+        key = json.dumps(tags, sort_keys=True)
+        if key not in index_of:
+            index_of[key] = len(tag_sets)
+            tag_sets.append(tags)
+        return index_of[key]
+
+    def with_index(entry: dict[str, Any]) -> dict[str, Any]:
+        return {**entry, "tags": shared(entry["tags"])}
+
+    result = dict(tracking)
+    result["course"] = with_index(tracking["course"])
+    result["lessons"] = {key: with_index(lesson) for key, lesson in tracking["lessons"].items()}
+    result["questions"] = {key: with_index(question) for key, question in tracking["questions"].items()}
+    result["scenarios"] = {
+        key: {**scenario, "scenes": {
+            scene_id: {**scene, "tags": {choice: shared(tags) for choice, tags in scene["tags"].items()}}
+            for scene_id, scene in scenario["scenes"].items()
+        }}
+        for key, scenario in tracking["scenarios"].items()
+    }
+    result["tagSets"] = tag_sets
+    return result
 
 
 def _question_tracking(
