@@ -23,5 +23,7 @@ fi
 source scripts/npm-ci-if-changed.sh
 npm_ci_if_changed tests/browser
 npm_ci_if_changed tests/lrs
+# ... and the pinned esbuild, which tests/test_runtime_bundle.py rebuilds the learner runtime with.
+npm_ci_if_changed scripts/runtime
 
 .venv/bin/python -m pytest "$@"
