@@ -20,7 +20,9 @@ function packResponse(q, r) {
     case "matching": return q.sources.map(function (src) { return r[src] ? at(q.targets, r[src]) : "-"; }).join("");
     case "sequencing": return r.map(function (item) { return at(q.correct, item); }).join("");
     case "likert": return r.map(function (v) { return v || "-"; }).join("");
-    default: return String(r).slice(0, 250);
+    default:
+      var text = String(r).slice(0, 250);
+      return /[\ud800-\udbff]$/.test(text) ? text.slice(0, -1) : text;  // not half of a character outside the BMP
   }
 }
 function unpackResponse(q, packed) {
