@@ -20,18 +20,10 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 # ... and the npm packages of the browser harness (scorm-again) and of the test LMS/LRS (xAPI validator, cmi5
 # requirement texts, a real LRS), each (re)installed when its package-lock.json has changed since the last install.
-npm_ci_if_changed() {
-  local folder=$1 lock=$1/package-lock.json stamp=$1/node_modules/.installed-package-lock.json
-  if ! cmp -s "$lock" "$stamp"; then
-    if ! command -v npm >/dev/null; then
-      echo "scripts/test.sh: the tests in $folder need Node.js and npm (apt-get install nodejs npm)" >&2
-      exit 1
-    fi
-    (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-    cp "$lock" "$stamp"
-  fi
-}
+source scripts/npm-ci-if-changed.sh
 npm_ci_if_changed tests/browser
 npm_ci_if_changed tests/lrs
+# ... and the pinned esbuild, which tests/test_runtime_bundle.py rebuilds the learner runtime with.
+npm_ci_if_changed scripts/runtime
 
 .venv/bin/python -m pytest "$@"

@@ -1,6 +1,6 @@
 """The interface strings of the themes and of the Markdown renderer, in one table keyed by language.
 
-(The learner runtime's own strings are in one table of the same kind at the top of runtime/coursebuild.js.)
+(The learner runtime's own strings are in one table of the same kind in runtime/src/strings.js.)
 Keys ending in `_one`/`_other` are chosen by a count. A string may hold HTML from this table only: values
 put into it are escaped. The Welsh strings were written with care but are not yet checked by a fluent
 Welsh speaker (see docs/translation.md): they are marked for review.
