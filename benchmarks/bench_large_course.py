@@ -203,16 +203,18 @@ def bench_learner(root: Path, runs: int) -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(served)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        results = {}
+        sites = {}
         for label, course_dir in packages.items():
             result = build_course(course_dir, ["web"], None, REPO)
             assert result.ok, [p.format() for p in result.problems.errors][:3]
             folder = served / result.course.id
             zipfile.ZipFile(io.BytesIO(result.packages["web"])).extractall(folder)
             lesson_pages = [f"page-lesson-{lesson.id}" for lesson in result.course.lessons]
-            url = f"http://127.0.0.1:{server.server_address[1]}/{result.course.id}/index.html"
-            ready, nexts, fars, sizes = [], [], [], []
-            for _ in range(runs):
+            sites[label] = (f"http://127.0.0.1:{server.server_address[1]}/{result.course.id}/index.html", lesson_pages)
+        measured: dict[str, dict[str, list[float]]] = {label: {"ready": [], "next": [], "far": [], "size": []} for label in sites}
+        for _ in range(runs):  # the courses take turns, so that other work on the machine weighs on both alike
+            for label, (url, lesson_pages) in sites.items():
+                figures = measured[label]
                 context = browser.new_context()
                 page = context.new_page()
                 transferred: list[int] = []
@@ -220,17 +222,20 @@ def bench_learner(root: Path, runs: int) -> None:
                 page.goto(url)
                 page.wait_for_function("window.coursebuild && window.coursebuild.ready")
                 page.wait_for_timeout(500)  # anything the first view asks for after it is interactive
-                ready.append(page.evaluate("window.coursebuild.readyAt"))
-                sizes.append(sum(transferred))
+                figures["ready"].append(page.evaluate("window.coursebuild.readyAt"))
+                figures["size"].append(sum(transferred))
                 page.evaluate(f"document.querySelector('.course-nav a[href=\"#{lesson_pages[0]}\"]').click()")
                 page.wait_for_function(f"document.querySelector('#{lesson_pages[0]}.is-current h1')")
                 page.wait_for_function(f"(el => el && !el.hasAttribute('data-src'))(document.querySelector('#{lesson_pages[1]}'))")  # read ahead
-                nexts.append(page.evaluate(NEXT_LESSON))
-                fars.append(page.evaluate(FAR_LESSON, lesson_pages[len(lesson_pages) * 3 // 4]))
+                figures["next"].append(page.evaluate(NEXT_LESSON))
+                figures["far"].append(page.evaluate(FAR_LESSON, lesson_pages[len(lesson_pages) * 3 // 4]))
                 context.close()
-            results[label] = statistics.median(ready)
-            print(f"  {label:36} {statistics.median(sizes) / 1024:>16.0f} {statistics.median(ready):>15.0f} "
-                  f"{statistics.median(nexts):>15.0f} {statistics.median(fars):>14.0f}")
+        results = {}
+        for label, figures in measured.items():
+            median = {name: statistics.median(values) for name, values in figures.items()}
+            results[label] = median["ready"]
+            print(f"  {label:36} {median['size'] / 1024:>16.0f} {median['ready']:>15.0f} "
+                  f"{median['next']:>15.0f} {median['far']:>14.0f}")
         big, small = results["1,000 lessons (split)"], results["foundational (12 lessons)"]
         print(f"  first lesson interactive, 1,000 lessons / foundational: {big / small:.2f}x")
         server.shutdown()
