@@ -262,6 +262,19 @@ def test_a_free_text_answer_is_not_cut_inside_a_character(node):
     assert result["lms"]["scorm12"]["resumedState"]["answers"]["q"] == "a" * 249
 
 
+def test_a_free_text_interaction_is_not_cut_inside_a_character(node):
+    """The same cut in the SCORM interaction: learner_response is at most 255 (1.2) or 4,000 (2004) characters,
+    and an answer of that length must not end in half of an emoji there either."""
+    question = {"id": "q", "type": "fill-in", "points": 1, "requirements": [], "accept": ["x"], "patterns": [],
+                "caseSensitive": False}
+    for version, limit in (("scorm12", 255), ("scorm2004", 4000)):
+        answer = "a" * (limit - 1) + "\U0001f600" + "b"
+        record = node.ask("interaction", question=question, response=answer, correct=False, version=version)
+        assert record["response"] == "a" * (limit - 1), version
+        short = "ok \U0001f600"
+        assert node.ask("interaction", question=question, response=short, correct=False, version=version)["response"] == short
+
+
 @PROFILE
 @given(course(), st.one_of(st.text(max_size=200), st.builds(json.dumps, st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),

@@ -44,6 +44,7 @@ const context = await import("../../src/coursebuild/runtime/src/context.js");
 const codec = await import("../../src/coursebuild/runtime/src/state.js");
 const scorm = await import("../../src/coursebuild/runtime/src/adapters/scorm.js");
 const xapi = await import("../../src/coursebuild/runtime/src/adapters/xapi.js");
+const scoring = await import("../../src/coursebuild/runtime/src/scoring.js");
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -270,7 +271,12 @@ async function queueRun(request) {
 
 // ------------------------------------------------------------------ the protocol
 
-const OPS = { codec: codecRoundTrip, decode: decodeOnly, queue: queueRun };
+// The interaction a SCORM adapter records for an answer (cmi.interactions.n.*).
+function interactionRecord(request) {
+  return scoring.scormRecord(request.question, request.response, request.correct, request.version === "scorm12");
+}
+
+const OPS = { codec: codecRoundTrip, decode: decodeOnly, queue: queueRun, interaction: interactionRecord };
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   let answer;

@@ -42,4 +42,11 @@ function hashString(text) {
   return h >>> 0;
 }
 
-export { $, $all, now, pad, announce, random, shuffled, hashString };
+// The first `limit` UTF-16 code units of `text`, never ending in half of a character outside the BMP (an
+// emoji): an LMS that stores the value as UTF-8 cannot keep half a character, and some refuse the value.
+function cut(text, limit) {
+  var head = String(text).slice(0, limit);
+  return /[\ud800-\udbff]$/.test(head) ? head.slice(0, -1) : head;
+}
+
+export { $, $all, now, pad, announce, random, shuffled, hashString, cut };

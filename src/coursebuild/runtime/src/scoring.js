@@ -1,6 +1,6 @@
 // ------------------------------------------------------------------ responses and scoring
 
-import { $, $all } from "./helpers.js";
+import { $, $all, cut } from "./helpers.js";
 
 function questionElement(id, mode) { return $('.question[data-question="' + id + '"][data-mode="' + mode + '"]'); }
 
@@ -81,7 +81,7 @@ function scormRecord(q, response, correct, v12) {
       record.patterns = [v12 ? String(q.correct).charAt(0) : String(q.correct)];
       break;
     case "fill-in":
-      record.response = response.slice(0, v12 ? 255 : 4000);
+      record.response = cut(response, v12 ? 255 : 4000);
       record.patterns = q.accept.slice(0, 5).map(function (a) {
         return v12 ? a : "{case_matters=" + (q.caseSensitive ? "true" : "false") + "}" + a;
       });

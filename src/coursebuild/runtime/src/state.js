@@ -1,6 +1,7 @@
 // ------------------------------------------------------------------ learner state
 
 import { data, state, questionIds, pageIds } from "./context.js";
+import { cut } from "./helpers.js";
 
 var STATE_FORMAT = 2;
 
@@ -21,8 +22,7 @@ function packResponse(q, r) {
     case "sequencing": return r.map(function (item) { return at(q.correct, item); }).join("");
     case "likert": return r.map(function (v) { return v || "-"; }).join("");
     default:
-      var text = String(r).slice(0, 250);
-      return /[\ud800-\udbff]$/.test(text) ? text.slice(0, -1) : text;  // not half of a character outside the BMP
+      return cut(r, 250);
   }
 }
 function unpackResponse(q, packed) {

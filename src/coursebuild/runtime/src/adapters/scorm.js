@@ -1,6 +1,6 @@
 // ------------------------------------------------------------------ LMS adapters: SCORM 1.2 and 2004
 
-import { announce, pad } from "../helpers.js";
+import { announce, cut, pad } from "../helpers.js";
 import { CHARS, likertRecords, scormRecord } from "../scoring.js";
 import { t } from "../strings.js";
 
@@ -133,7 +133,7 @@ ScormAdapter.prototype.interaction = function (record) {
   this.set(base + (v12 ? "student_response" : "learner_response"), record.response);
   this.set(base + "result", record.result === "incorrect" && v12 ? "wrong" : record.result);
   this.set(base + "latency", v12 ? timespan12(record.latency) : duration2004(record.latency));
-  if (!v12 && record.description) this.set(base + "description", record.description.slice(0, 250));
+  if (!v12 && record.description) this.set(base + "description", cut(record.description, 250));
 };
 
 ScormAdapter.prototype.answered = function (event) {
