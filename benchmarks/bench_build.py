@@ -22,7 +22,33 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = ["clinical", "data", "model", "patient", "safety", "algorithm", "validation", "review", "bias", "staff", "ward", "radiology", "triage", "report", "evidence", "governance", "risk", "output", "decision", "team", "training", "support", "monitoring", "performance", "outcome"]
+WORDS = [
+    "clinical",
+    "data",
+    "model",
+    "patient",
+    "safety",
+    "algorithm",
+    "validation",
+    "review",
+    "bias",
+    "staff",
+    "ward",
+    "radiology",
+    "triage",
+    "report",
+    "evidence",
+    "governance",
+    "risk",
+    "output",
+    "decision",
+    "team",
+    "training",
+    "support",
+    "monitoring",
+    "performance",
+    "outcome",
+]
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -40,8 +66,10 @@ def lesson_markdown(rng: random.Random, index: int) -> str:
     for _ in range(4):
         parts.append(" ".join(_sentence(rng, 15) for _ in range(6)) + "\n")
     parts.append("- " + _sentence(rng, 8) + "\n- " + _sentence(rng, 8) + "\n- " + _sentence(rng, 8) + "\n")
-    parts.append("| Measure | Value | Note |\n|---|---|---|\n" + "".join(
-        f"| {rng.choice(WORDS)} | {rng.randint(1, 99)} | {_sentence(rng, 5)} |\n" for _ in range(4)))
+    parts.append(
+        "| Measure | Value | Note |\n|---|---|---|\n"
+        + "".join(f"| {rng.choice(WORDS)} | {rng.randint(1, 99)} | {_sentence(rng, 5)} |\n" for _ in range(4))
+    )
     parts.append("![A small chart used in the benchmark](../assets/chart.png)\n")
     parts.append("## Section two\n")
     for _ in range(3):
@@ -113,7 +141,9 @@ def machine() -> str:
         pass
     import os
 
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    )
 
 
 def main() -> None:
@@ -131,11 +161,15 @@ def main() -> None:
         for size in args.sizes:
             course = make_course(Path(folder), size)
             floor = measure("floor", course)
-            print(f"{size:>7}  {'md floor':9}  {floor['seconds']:>8.2f}  {size / floor['seconds']:>9.0f}  {floor['peak_mb']:>7.0f}  {1:>7.2f}")
+            print(
+                f"{size:>7}  {'md floor':9}  {floor['seconds']:>8.2f}  {size / floor['seconds']:>9.0f}  {floor['peak_mb']:>7.0f}  {1:>7.2f}"
+            )
             for fmt in args.formats:
                 run = measure("build", course, fmt)
                 ratio = run["seconds"] / floor["seconds"]
-                print(f"{size:>7}  {fmt:9}  {run['seconds']:>8.2f}  {size / run['seconds']:>9.0f}  {run['peak_mb']:>7.0f}  {ratio:>7.2f}")
+                print(
+                    f"{size:>7}  {fmt:9}  {run['seconds']:>8.2f}  {size / run['seconds']:>9.0f}  {run['peak_mb']:>7.0f}  {ratio:>7.2f}"
+                )
 
 
 if __name__ == "__main__":

@@ -40,13 +40,21 @@ from bench_build import machine, make_course  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIVE = ["scorm12", "scorm2004", "cmi5", "xapi", "web"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def edit_one_lesson(course: Path, n: int = 0) -> None:
     lesson = sorted((course / "lessons").glob("*.md"))[len(list((course / "lessons").glob("*.md"))) // 2]
-    lesson.write_text(lesson.read_text(encoding="utf-8") + f"\nAn edit made by the benchmark ({n}).\n", encoding="utf-8")
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8") + f"\nAn edit made by the benchmark ({n}).\n", encoding="utf-8"
+    )
 
 
 def child(mode: str, course: Path, extra: str) -> None:
@@ -86,8 +94,9 @@ def child(mode: str, course: Path, extra: str) -> None:
 
 
 def measure(mode: str, course: Path, extra: str = "-") -> dict[str, float]:
-    output = subprocess.run([sys.executable, __file__, "--child", mode, str(course), extra],
-                            check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(course), extra], check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -116,11 +125,19 @@ def bench_build(root: Path, runs: int) -> None:
         edit_one_lesson(course, n)
         incremental.append(measure("incremental", course, ",".join(FIVE)))
     inc = min(incremental, key=lambda r: r["seconds"])
-    row("one lesson edited, five formats, new process", inc, floor["seconds"],
-        f"{inc['seconds'] / cold_five['seconds']:.0%} of cold")
+    row(
+        "one lesson edited, five formats, new process",
+        inc,
+        floor["seconds"],
+        f"{inc['seconds'] / cold_five['seconds']:.0%} of cold",
+    )
     warm = best("warm-process", course, runs=runs)
-    row("one lesson edited, five formats, warm process", warm, floor["seconds"],
-        f"{warm['seconds'] / cold_five['seconds']:.0%} of cold")
+    row(
+        "one lesson edited, five formats, warm process",
+        warm,
+        floor["seconds"],
+        f"{warm['seconds'] / cold_five['seconds']:.0%} of cold",
+    )
 
 
 def bench_growth(root: Path, sizes: list[int]) -> None:
@@ -136,16 +153,30 @@ def bench_catalogue(root: Path, courses: int, lessons: int) -> None:
     dirs = [make_course(folder / f"c{i:03d}", lessons) for i in range(courses)]
     for i, course in enumerate(dirs):  # distinct ids, as in a real catalogue
         config = course / "course.yml"
-        config.write_text(config.read_text(encoding="utf-8").replace(f"id: bench-{lessons}", f"id: bench-{i:03d}"),
-                          encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8").replace(f"id: bench-{lessons}", f"id: bench-{i:03d}"), encoding="utf-8"
+        )
     print(f"\ncatalogue, {courses} courses x {lessons} lessons, five formats, no cache   seconds  ratio")
     timings = {}
     for jobs in (1, 2):
         out = root / f"dist-j{jobs}"
         start = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "coursebuild"), "build", *map(str, dirs), "--out", str(out),
-                        "--no-cache", "-j", str(jobs)], check=True, capture_output=True, text=True,
-                       env={**os.environ, "CI": "true"})
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "coursebuild"),
+                "build",
+                *map(str, dirs),
+                "--out",
+                str(out),
+                "--no-cache",
+                "-j",
+                str(jobs),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "CI": "true"},
+        )
         timings[jobs] = time.perf_counter() - start
         print(f"  -j {jobs}{'':60} {timings[jobs]:>7.1f} {timings[jobs] / timings[1]:>6.2f}")
     same = all((root / "dist-j1" / p.name).read_bytes() == p.read_bytes() for p in (root / "dist-j2").iterdir())
@@ -195,10 +226,14 @@ def bench_learner(root: Path, runs: int) -> None:
     from coursebuild.pipeline.build import build_course
 
     served = root / "served"
-    packages = {"foundational (12 lessons)": REPO / "courses" / "foundational",
-                "1,000 lessons (split)": make_course(root / "learner", 1000)}
-    print(f"\nlearner, web package in Chromium (median of {runs})  first-load gz KB  interactive ms  "
-          "next lesson ms  far lesson ms")
+    packages = {
+        "foundational (12 lessons)": REPO / "courses" / "foundational",
+        "1,000 lessons (split)": make_course(root / "learner", 1000),
+    }
+    print(
+        f"\nlearner, web package in Chromium (median of {runs})  first-load gz KB  interactive ms  "
+        "next lesson ms  far lesson ms"
+    )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(served)))
@@ -211,7 +246,9 @@ def bench_learner(root: Path, runs: int) -> None:
             zipfile.ZipFile(io.BytesIO(result.packages["web"])).extractall(folder)
             lesson_pages = [f"page-lesson-{lesson.id}" for lesson in result.course.lessons]
             sites[label] = (f"http://127.0.0.1:{server.server_address[1]}/{result.course.id}/index.html", lesson_pages)
-        measured: dict[str, dict[str, list[float]]] = {label: {"ready": [], "next": [], "far": [], "size": []} for label in sites}
+        measured: dict[str, dict[str, list[float]]] = {
+            label: {"ready": [], "next": [], "far": [], "size": []} for label in sites
+        }
         for _ in range(runs):  # the courses take turns, so that other work on the machine weighs on both alike
             for label, (url, lesson_pages) in sites.items():
                 figures = measured[label]
@@ -226,7 +263,9 @@ def bench_learner(root: Path, runs: int) -> None:
                 figures["size"].append(sum(transferred))
                 page.evaluate(f"document.querySelector('.course-nav a[href=\"#{lesson_pages[0]}\"]').click()")
                 page.wait_for_function(f"document.querySelector('#{lesson_pages[0]}.is-current h1')")
-                page.wait_for_function(f"(el => el && !el.hasAttribute('data-src'))(document.querySelector('#{lesson_pages[1]}'))")  # read ahead
+                page.wait_for_function(
+                    f"(el => el && !el.hasAttribute('data-src'))(document.querySelector('#{lesson_pages[1]}'))"
+                )  # read ahead
                 figures["next"].append(page.evaluate(NEXT_LESSON))
                 figures["far"].append(page.evaluate(FAR_LESSON, lesson_pages[len(lesson_pages) * 3 // 4]))
                 context.close()
@@ -234,8 +273,10 @@ def bench_learner(root: Path, runs: int) -> None:
         for label, figures in measured.items():
             median = {name: statistics.median(values) for name, values in figures.items()}
             results[label] = median["ready"]
-            print(f"  {label:36} {median['size'] / 1024:>16.0f} {median['ready']:>15.0f} "
-                  f"{median['next']:>15.0f} {median['far']:>14.0f}")
+            print(
+                f"  {label:36} {median['size'] / 1024:>16.0f} {median['ready']:>15.0f} "
+                f"{median['next']:>15.0f} {median['far']:>14.0f}"
+            )
         big, small = results["1,000 lessons (split)"], results["foundational (12 lessons)"]
         print(f"  first lesson interactive, 1,000 lessons / foundational: {big / small:.2f}x")
         server.shutdown()
@@ -273,7 +314,10 @@ def bench_preview(root: Path, runs: int) -> None:
             page.wait_for_function(
                 "v => { const w = document.querySelector('iframe').contentWindow;"
                 " return w.location.href.includes('preview=' + v) && w.document.readyState === 'complete'"
-                " && w.coursebuild && w.coursebuild.ready; }", arg=state.version, polling=5)
+                " && w.coursebuild && w.coursebuild.ready; }",
+                arg=state.version,
+                polling=5,
+            )
             shown.append(time.perf_counter() - start)
             time.sleep(0.3)
         browser.close()

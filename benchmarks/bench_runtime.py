@@ -24,8 +24,14 @@ from coursebuild.pipeline.build import build_course
 from coursebuild.pipeline.load import discover_courses
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -55,7 +61,11 @@ def main() -> None:
             files = zipfile.ZipFile(io.BytesIO(result.packages["web"]))
             folder = Path(root) / result.course.id
             files.extractall(folder)
-            code = sum(gzipped(files.read(n)) for n in files.namelist() if n.startswith(("runtime/", "theme/")) and n.endswith((".js", ".css")))
+            code = sum(
+                gzipped(files.read(n))
+                for n in files.namelist()
+                if n.startswith(("runtime/", "theme/")) and n.endswith((".js", ".css"))
+            )
             page_size = gzipped(files.read("index.html"))
             url = f"http://127.0.0.1:{server.server_address[1]}/{result.course.id}/index.html"
             times = []
@@ -67,7 +77,9 @@ def main() -> None:
                 times.append(page.evaluate("window.coursebuild.readyAt"))
                 context.close()
             p90 = sorted(times)[int(0.9 * (len(times) - 1))]
-            print(f"{result.course.id:16} {code / 1024:>12.1f} {page_size / 1024:>10.1f} {statistics.median(times):>9.0f} {p90:>7.0f}")
+            print(
+                f"{result.course.id:16} {code / 1024:>12.1f} {page_size / 1024:>10.1f} {statistics.median(times):>9.0f} {p90:>7.0f}"
+            )
         server.shutdown()
         browser.close()
 

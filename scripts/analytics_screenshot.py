@@ -25,11 +25,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="coursebuild-analytics-shot-") as folder:
         work = Path(folder)
         generate(work / "statements.jsonl", 20_000)
-        run(Options(out=work / "out", course_dirs=discover_courses(REPO / "courses"), store_dir=work / "store",
-                    files=[work / "statements.jsonl"]))
+        run(
+            Options(
+                out=work / "out",
+                course_dirs=discover_courses(REPO / "courses"),
+                store_dir=work / "store",
+                files=[work / "statements.jsonl"],
+            )
+        )
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=["--headless", "--no-sandbox", "--disable-gpu"])
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
             page = browser.new_page(viewport={"width": 1200, "height": 1100})
             page.goto((work / "out" / "report.html").as_uri())
             page.screenshot(path=str(OUT))

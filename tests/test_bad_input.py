@@ -39,7 +39,7 @@ def test_valid_course_builds(course, out):
 
 
 def test_invalid_yaml(course, out):
-    edit(course / "course.yml", "title: \"A minimal course\"", "title: [unclosed")
+    edit(course / "course.yml", 'title: "A minimal course"', "title: [unclosed")
     assert_fails_at(build(course, out), "course.yml:3", "invalid YAML")
 
 
@@ -74,7 +74,9 @@ def test_missing_asset(course, out):
 
 def test_duplicate_lesson_ids(course, out):
     edit(course / "lessons" / "second.md", "id: second-lesson", "id: first-lesson")
-    assert_fails_at(build(course, out), "lessons/second.md:2", "lesson id 'first-lesson' is used by more than one lesson")
+    assert_fails_at(
+        build(course, out), "lessons/second.md:2", "lesson id 'first-lesson' is used by more than one lesson"
+    )
 
 
 def test_unknown_taxonomy_level(course, out):
@@ -111,7 +113,9 @@ def test_image_escaping_the_course(course, out):
 
 def test_non_utf8_file(course, out):
     path = course / "lessons" / "second.md"
-    path.write_bytes(path.read_bytes().replace(b"Some", b"Some").replace(b"is a part of AI.", b"is a part of AI \xe9t\xe9."))
+    path.write_bytes(
+        path.read_bytes().replace(b"Some", b"Some").replace(b"is a part of AI.", b"is a part of AI \xe9t\xe9.")
+    )
     assert_fails_at(build(course, out), "lessons/second.md:13", "not UTF-8")
 
 
@@ -189,14 +193,22 @@ def test_unquoted_colon_in_text_is_explained(course, out):
 
 
 def test_brand_colour_that_fails_contrast_is_refused(course, out):
-    edit(course / "course.yml", "pathway: foundational", "pathway: foundational\nbrand:\n  organisation: Nymouth ICS\n  primary_colour: '#41b6e6'")
+    edit(
+        course / "course.yml",
+        "pathway: foundational",
+        "pathway: foundational\nbrand:\n  organisation: Nymouth ICS\n  primary_colour: '#41b6e6'",
+    )
     result = build(course, out)
     assert_fails_at(result, "course.yml:8", "contrast ratio of 2.")
     assert "4.5:1" in result.output
 
 
 def test_brand_overrides_reach_the_page(course, out):
-    edit(course / "course.yml", "pathway: foundational", "pathway: foundational\nbrand:\n  organisation: Nymouth ICS\n  primary_colour: '#003087'")
+    edit(
+        course / "course.yml",
+        "pathway: foundational",
+        "pathway: foundational\nbrand:\n  organisation: Nymouth ICS\n  primary_colour: '#003087'",
+    )
     assert build(course, out).exit_code == 0
     import zipfile
 

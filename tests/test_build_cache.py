@@ -59,8 +59,9 @@ def test_an_edited_lesson_rebuilds_as_a_cold_build_would(project: Path) -> None:
     cache = project / "cache"
     build(project / "course", project / "before", "--cache-dir", str(cache))
     lesson = next((project / "course" / "lessons").glob("*.md"))
-    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nA sentence added after the first build.\n",
-                      encoding="utf-8")
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8") + "\nA sentence added after the first build.\n", encoding="utf-8"
+    )
     cold, cached = cold_and_cached(project, "after")
     assert cold == cached
     assert cached != digests(project / "before")
@@ -138,8 +139,9 @@ def test_parallel_catalogue_build_matches_a_serial_one(tmp_path: Path, monkeypat
     monkeypatch.chdir(root)
     outputs = {}
     for jobs in ("1", "2"):
-        result = CliRunner().invoke(main, ["build", "-f", "scorm12", "-f", "cmi5", "--no-cache", "-j", jobs,
-                                           "--out", f"dist-{jobs}"])
+        result = CliRunner().invoke(
+            main, ["build", "-f", "scorm12", "-f", "cmi5", "--no-cache", "-j", jobs, "--out", f"dist-{jobs}"]
+        )
         assert result.exit_code == 0, result.output
         outputs[jobs] = digests(root / f"dist-{jobs}")
     assert outputs["1"] == outputs["2"] and len(outputs["1"]) == 9  # 4 courses x 2 formats + index.html
@@ -231,8 +233,13 @@ def test_cache_keys_do_not_depend_on_the_process(tmp_path: Path) -> None:
         "print(canonical({'assets': {'a.png', 'b.png', 'c.svg', 'd.jpg'}, 'level': Level.AWARENESS, (1, 'x'): [1]}))"
     )
     outputs = {
-        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                       env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+        ).stdout
         for seed in ("1", "2", "3", "4")
     }
     assert len(outputs) == 1 and '"a.png","b.png","c.svg","d.jpg"' in outputs.pop()

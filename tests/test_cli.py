@@ -58,13 +58,37 @@ def test_embedding_lrs_credentials_needs_the_flag_and_warns(course, tmp_path):
 
     plain = CliRunner().invoke(main, ["build", str(course), "-f", "scorm12", "--out", str(tmp_path / "plain")])
     assert plain.exit_code == 0 and "warning" not in plain.output
-    assert b"lrs" not in zipfile.ZipFile(tmp_path / "plain" / "minimal-course-1.2.0-scorm12.zip").read("runtime/target.js")
-    result = CliRunner().invoke(main, ["build", str(course), "-f", "scorm12", "--out", str(tmp_path / "out"),
-                                       "--embed-lrs-credentials", "https://lrs.example.org/xapi/", "Basic a2V5OnNlY3JldA=="])
+    assert b"lrs" not in zipfile.ZipFile(tmp_path / "plain" / "minimal-course-1.2.0-scorm12.zip").read(
+        "runtime/target.js"
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            str(course),
+            "-f",
+            "scorm12",
+            "--out",
+            str(tmp_path / "out"),
+            "--embed-lrs-credentials",
+            "https://lrs.example.org/xapi/",
+            "Basic a2V5OnNlY3JldA==",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "warning: LRS credentials are being written into the packages" in result.output
     settings = zipfile.ZipFile(tmp_path / "out" / "minimal-course-1.2.0-scorm12.zip").read("runtime/target.js").decode()
     assert '"endpoint":"https://lrs.example.org/xapi/"' in settings
-    insecure = CliRunner().invoke(main, ["build", str(course), "--out", str(tmp_path / "x"),
-                                         "--embed-lrs-credentials", "http://lrs.example.org/xapi/", "Basic a2V5OnNlY3JldA=="])
+    insecure = CliRunner().invoke(
+        main,
+        [
+            "build",
+            str(course),
+            "--out",
+            str(tmp_path / "x"),
+            "--embed-lrs-credentials",
+            "http://lrs.example.org/xapi/",
+            "Basic a2V5OnNlY3JldA==",
+        ],
+    )
     assert insecure.exit_code == 2 and "https" in insecure.output

@@ -1,8 +1,8 @@
 """The code stays clean under the linter and the type checker, as configured in pyproject.toml.
 
-`ruff check src tests` applies the rules under [tool.ruff.lint]; `mypy` checks the files under [tool.mypy]
-(src/coursebuild). Formatting (`ruff format`) is configured but deliberately not enforced here: the code
-base has not been reformatted, so `ruff format --check` would fail on most files.
+`ruff check` applies the rules under [tool.ruff.lint]; `ruff format --check` that every file is as
+`ruff format` writes it (run `ruff format src tests benchmarks scripts` before committing); `mypy` checks
+the files under [tool.mypy] (src/coursebuild).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "command",
     [
-        pytest.param(("ruff", "check", "src", "tests"), id="ruff"),
+        pytest.param(("ruff", "check", "src", "tests", "benchmarks", "scripts"), id="ruff"),
+        pytest.param(("ruff", "format", "--check", "src", "tests", "benchmarks", "scripts"), id="ruff-format"),
         pytest.param(("mypy",), id="mypy"),
     ],
 )

@@ -27,7 +27,11 @@ def test_reports_where_each_requirement_is_taught_and_assessed(course):
 
 def test_an_item_below_the_requirement_level_does_not_count(course):
     # T1.2 is a familiarity requirement; an awareness-level question does not evidence it.
-    edit(course / "assessment.md", "id: q-final-2\ntype: multiple\nlevel: familiarity", "id: q-final-2\ntype: multiple\nlevel: awareness")
+    edit(
+        course / "assessment.md",
+        "id: q-final-2\ntype: multiple\nlevel: familiarity",
+        "id: q-final-2\ntype: multiple\nlevel: awareness",
+    )
     [report] = json.loads(coverage(course, "--format", "json").output)
     row = next(r for r in report["requirements"] if r["id"] == "T1.2")
     assert row["assessed_by"] == [] and row["assessed_below_level"] == ["q-final-2"]

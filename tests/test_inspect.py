@@ -63,10 +63,10 @@ def patch_sizes(data: bytes, name: bytes, file_size: int) -> bytes:
     """Make a zip lie: rewrite the uncompressed size of `name` in its local and central headers."""
     out = bytearray(data)
     local = out.index(b"PK\x03\x04")  # the only local header in these one-file zips
-    assert out[local + 30: local + 30 + len(name)] == name
+    assert out[local + 30 : local + 30 + len(name)] == name
     struct.pack_into("<I", out, local + 22, file_size)
     central = out.index(b"PK\x01\x02")
-    assert out[central + 46: central + 46 + len(name)] == name
+    assert out[central + 46 : central + 46 + len(name)] == name
     struct.pack_into("<I", out, central + 24, file_size)
     return bytes(out)
 
@@ -135,7 +135,11 @@ def test_wrong_case_file_name(built, tmp_path):
 
 
 def test_zip_slip_entries_are_refused_and_never_resolved(built, tmp_path):
-    files = list(built["xapi"].items()) + [("../../etc/cron.d/evil", b"x"), ("/abs/path.html", b"x"), ("C:/windows/x.dll", b"x")]
+    files = list(built["xapi"].items()) + [
+        ("../../etc/cron.d/evil", b"x"),
+        ("/abs/path.html", b"x"),
+        ("C:/windows/x.dll", b"x"),
+    ]
     path = write_zip(tmp_path / "slip.zip", files)
     before = set(tmp_path.parent.rglob("*"))
     report = inspect_package(path)
@@ -196,7 +200,9 @@ def test_a_zip_without_any_manifest(tmp_path):
 
 def test_cmi5_with_a_relative_id(built, tmp_path):
     files = dict(built["cmi5"])
-    files["cmi5.xml"] = files["cmi5.xml"].replace(b'id="https://learning.example.org/xapi/courses/minimal-course/au"', b'id="au1"')
+    files["cmi5.xml"] = files["cmi5.xml"].replace(
+        b'id="https://learning.example.org/xapi/courses/minimal-course/au"', b'id="au1"'
+    )
     report = inspect_package(write_zip(tmp_path / "cmi5.zip", files))
     relative = [f for f in report.errors if f.code == "relative-iri"]
     assert relative and "'au1' is not an absolute IRI" in relative[0].message
@@ -205,7 +211,9 @@ def test_cmi5_with_a_relative_id(built, tmp_path):
 def test_external_script_is_a_warning_and_http_script_an_error(built, tmp_path):
     files = dict(built["scorm12"])
     page = files["index.html"].decode()
-    files["index.html"] = page.replace("</head>", '<script src="https://cdn.example.com/lib.js"></script></head>').encode()
+    files["index.html"] = page.replace(
+        "</head>", '<script src="https://cdn.example.com/lib.js"></script></head>'
+    ).encode()
     path = write_zip(tmp_path / "cdn.zip", files)
     result = run(path)
     assert result.exit_code == 0, result.output
@@ -213,7 +221,9 @@ def test_external_script_is_a_warning_and_http_script_an_error(built, tmp_path):
     external = [f for f in report.warnings if f.code == "external-script"]
     assert external and "cdn.example.com" in external[0].message and external[0].path == "index.html"
 
-    files["index.html"] = page.replace("</head>", '<script src="http://cdn.example.com/lib.js"></script></head>').encode()
+    files["index.html"] = page.replace(
+        "</head>", '<script src="http://cdn.example.com/lib.js"></script></head>'
+    ).encode()
     report = inspect_package(write_zip(tmp_path / "http.zip", files))
     assert "mixed-content" in codes(report)
 
@@ -395,7 +405,12 @@ MANIFEST_2004_3RD = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_a_third_party_scorm2004_3rd_edition_multi_sco_package(tmp_path):
-    files = {"imsmanifest.xml": MANIFEST_2004_3RD, **schema_files("scorm2004"), "one.html": b"<p>1</p>", "two.html": b"<p>2</p>"}
+    files = {
+        "imsmanifest.xml": MANIFEST_2004_3RD,
+        **schema_files("scorm2004"),
+        "one.html": b"<p>1</p>",
+        "two.html": b"<p>2</p>",
+    }
     report = inspect_package(write_zip(tmp_path / "vendor2004.zip", files))
     assert report.ok, report.errors
     assert report.version == "2004 3rd Edition" and report.launch == ["one.html", "two.html"]
@@ -432,7 +447,7 @@ def test_overlapping_entries_are_a_zip_bomb(tmp_path):
     data = write_zip(tmp_path / "one.zip", {"a.html": b"<p>hello</p>"}).read_bytes()
     start, end = data.index(b"PK\x01\x02"), data.index(b"PK\x05\x06")
     record = data[start:end]
-    twin = record[:46] + b"b.html" + record[46 + 6:]  # same local header, another name
+    twin = record[:46] + b"b.html" + record[46 + 6 :]  # same local header, another name
     directory = record + twin
     tail = bytearray(data[end:])
     struct.pack_into("<HHII", tail, 8, 2, 2, len(directory), start)

@@ -48,7 +48,9 @@ def _within(name: str, prefix: str) -> bool:
     return name == prefix or name.startswith(prefix + ".")
 
 
-def _offenders(importers: str | tuple[str, ...], forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()) -> list[str]:
+def _offenders(
+    importers: str | tuple[str, ...], forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()
+) -> list[str]:
     importers = (importers,) if isinstance(importers, str) else importers
     offenders = []
     for module, names in IMPORTS.items():
@@ -62,7 +64,17 @@ def _offenders(importers: str | tuple[str, ...], forbidden: tuple[str, ...], all
 
 def test_the_layout_has_the_packages_the_docs_describe():
     packages = {p.parent.name for p in SRC.glob("*/__init__.py")}
-    assert {"pipeline", "targets", "standards", "inspector", "tracking", "translation", "analytics", "cli", "products"} <= packages
+    assert {
+        "pipeline",
+        "targets",
+        "standards",
+        "inspector",
+        "tracking",
+        "translation",
+        "analytics",
+        "cli",
+        "products",
+    } <= packages
 
 
 @pytest.mark.parametrize("package", sorted(p.parent.name for p in SRC.glob("*/__init__.py")))
@@ -85,8 +97,34 @@ def test_only_the_command_line_imports_the_command_line():
 
 def test_the_stages_before_packaging_import_no_target():
     """load, parse, validate and render know nothing of output formats; only build.py runs the package stage."""
-    stages = tuple(f"coursebuild.pipeline.{m}" for m in ("load", "paths", "markdown", "parse", "validate", "render", "interface", "runtime_data", "write", "cache"))
-    assert _offenders(stages, ("coursebuild.targets", "coursebuild.inspector", "coursebuild.analytics", "coursebuild.preview", "coursebuild.pipeline.build")) == []
+    stages = tuple(
+        f"coursebuild.pipeline.{m}"
+        for m in (
+            "load",
+            "paths",
+            "markdown",
+            "parse",
+            "validate",
+            "render",
+            "interface",
+            "runtime_data",
+            "write",
+            "cache",
+        )
+    )
+    assert (
+        _offenders(
+            stages,
+            (
+                "coursebuild.targets",
+                "coursebuild.inspector",
+                "coursebuild.analytics",
+                "coursebuild.preview",
+                "coursebuild.pipeline.build",
+            ),
+        )
+        == []
+    )
 
 
 def test_the_model_and_its_foundations_import_nothing_above_them():
@@ -107,11 +145,22 @@ def test_the_standards_stand_alone():
 
 
 def test_the_inspector_reads_any_package_without_the_compiler():
-    assert _offenders("coursebuild.inspector", ("coursebuild",), allowed=("coursebuild.inspector", "coursebuild.standards")) == []
+    assert (
+        _offenders(
+            "coursebuild.inspector", ("coursebuild",), allowed=("coursebuild.inspector", "coursebuild.standards")
+        )
+        == []
+    )
 
 
 def test_targets_do_not_reach_back_up_the_pipeline():
-    assert _offenders("coursebuild.targets", ("coursebuild.pipeline.build", "coursebuild.inspector", "coursebuild.analytics", "coursebuild.preview")) == []
+    assert (
+        _offenders(
+            "coursebuild.targets",
+            ("coursebuild.pipeline.build", "coursebuild.inspector", "coursebuild.analytics", "coursebuild.preview"),
+        )
+        == []
+    )
 
 
 def test_analytics_reads_statements_without_the_writers():
@@ -129,10 +178,19 @@ def test_the_tracking_vocabulary_depends_on_the_model_only():
 
 
 def test_translation_stays_on_the_source_side():
-    assert _offenders("coursebuild.translation", ("coursebuild.targets", "coursebuild.inspector", "coursebuild.analytics")) == []
+    assert (
+        _offenders("coursebuild.translation", ("coursebuild.targets", "coursebuild.inspector", "coursebuild.analytics"))
+        == []
+    )
 
 
 def test_product_training_uses_neither_the_command_line_nor_a_target():
     """The facts, the guard rails and the copier worker sit below the CLI and know no output format."""
-    forbidden = ("coursebuild.cli", "coursebuild.targets", "coursebuild.pipeline", "coursebuild.inspector", "coursebuild.analytics")
+    forbidden = (
+        "coursebuild.cli",
+        "coursebuild.targets",
+        "coursebuild.pipeline",
+        "coursebuild.inspector",
+        "coursebuild.analytics",
+    )
     assert _offenders("coursebuild.products", forbidden) == []

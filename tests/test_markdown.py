@@ -33,7 +33,9 @@ def test_callouts_become_labelled_asides(tmp_path):
 
 
 def test_script_is_removed_with_a_warning_naming_the_line(tmp_path):
-    _, html, problems = parse("Hello\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n", tmp_path, first_line=7)
+    _, html, problems = parse(
+        "Hello\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n", tmp_path, first_line=7
+    )
     assert "<script" not in html and "alert" not in html and "onerror" not in html
     lines = sorted(p.line for p in problems.warnings)
     assert lines == [9, 11]
@@ -90,7 +92,8 @@ def test_media_requires_captions_and_a_transcript(tmp_path):
     messages = [p.message for p in problems.errors]
     assert any("needs 'captions'" in m for m in messages) and all(p.line == 4 for p in problems.errors)
     parsed, html, problems = parse(
-        "```media\nsrc: ../assets/clip.mp4\ntitle: A clip\ncaptions: ../assets/clip.vtt\ntranscript: Words spoken.\n```\n", tmp_path
+        "```media\nsrc: ../assets/clip.mp4\ntitle: A clip\ncaptions: ../assets/clip.vtt\ntranscript: Words spoken.\n```\n",
+        tmp_path,
     )
     assert not problems.items
     assert '<track kind="captions" src="assets/clip.vtt" srclang="en-GB" label="Captions" default>' in html
@@ -99,7 +102,9 @@ def test_media_requires_captions_and_a_transcript(tmp_path):
 
 
 def test_media_files_must_exist(tmp_path):
-    _, _, problems = parse("```media\nsrc: ../assets/none.mp4\ntitle: A clip\ncaptions: ../assets/none.vtt\ntranscript: T\n```\n", tmp_path)
+    _, _, problems = parse(
+        "```media\nsrc: ../assets/none.mp4\ntitle: A clip\ncaptions: ../assets/none.vtt\ntranscript: T\n```\n", tmp_path
+    )
     assert sorted(p.message for p in problems.errors) == [
         "media captions '../assets/none.vtt' does not exist in the course folder",
         "media src '../assets/none.mp4' does not exist in the course folder",

@@ -43,9 +43,11 @@ def test_manifest_validates_against_the_official_schemas(packages, fmt):
     """Validated here independently of the build, straight from the shipped XSD files."""
     folder = SCHEMA_DIR / VERSIONS[fmt].schema_folder
     imports = [(ns, x) for ns, x in VERSIONS[fmt].schema_locations if x not in VERSIONS[fmt].not_compiled]
-    wrapper = '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">' + "".join(
-        f'<xs:import namespace="{ns}" schemaLocation="{(folder / x).as_uri()}"/>' for ns, x in imports
-    ) + "</xs:schema>"
+    wrapper = (
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+        + "".join(f'<xs:import namespace="{ns}" schemaLocation="{(folder / x).as_uri()}"/>' for ns, x in imports)
+        + "</xs:schema>"
+    )
     schema = etree.XMLSchema(etree.fromstring(wrapper.encode(), base_url=(folder / "test-wrapper.xsd").as_uri()))
     manifest = etree.fromstring(packages[fmt]["imsmanifest.xml"])
     assert schema.validate(manifest), schema.error_log
@@ -57,7 +59,7 @@ def test_scorm12_mastery_and_2004_sequencing(packages):
     assert "<adlcp:masteryscore>75</adlcp:masteryscore>" in m12
     assert 'adlcp:scormtype="sco"' in m12
     m2004 = packages["scorm2004"]["imsmanifest.xml"].decode()
-    assert '<imsss:minNormalizedMeasure>0.75</imsss:minNormalizedMeasure>' in m2004
+    assert "<imsss:minNormalizedMeasure>0.75</imsss:minNormalizedMeasure>" in m2004
     assert 'completionSetByContent="true" objectiveSetByContent="true"' in m2004
     assert 'adlcp:scormType="sco"' in m2004
     assert "<schemaversion>2004 4th Edition</schemaversion>" in m2004
@@ -69,7 +71,11 @@ def test_identifiers_are_stable_across_content_changes(course):
     second = build_course(course, ["scorm2004"], None).packages["scorm2004"]
     ids = lambda data: sorted(etree.fromstring(files_of(data)["imsmanifest.xml"]).xpath("//@identifier"))  # noqa: E731
     assert first != second
-    assert ids(first) == ids(second) == ["cb-minimal-course", "item-minimal-course", "org-minimal-course", "res-minimal-course"]
+    assert (
+        ids(first)
+        == ids(second)
+        == ["cb-minimal-course", "item-minimal-course", "org-minimal-course", "res-minimal-course"]
+    )
 
 
 def test_builds_are_byte_identical(course, tmp_path):
@@ -109,7 +115,9 @@ def test_referential_checks_catch_wrong_case(packages):
 
 def test_referential_checks_catch_a_dangling_default_organization(packages):
     def break_default(files):
-        files["imsmanifest.xml"] = files["imsmanifest.xml"].replace(b'default="org-minimal-course"', b'default="org-nothing"')
+        files["imsmanifest.xml"] = files["imsmanifest.xml"].replace(
+            b'default="org-minimal-course"', b'default="org-nothing"'
+        )
 
     messages = _broken(packages, "scorm2004", break_default)
     assert "the default organization 'org-nothing' does not exist" in messages
@@ -117,7 +125,9 @@ def test_referential_checks_catch_a_dangling_default_organization(packages):
 
 def test_referential_checks_catch_a_dangling_identifierref(packages):
     def break_ref(files):
-        files["imsmanifest.xml"] = files["imsmanifest.xml"].replace(b'identifierref="res-minimal-course"', b'identifierref="res-x"')
+        files["imsmanifest.xml"] = files["imsmanifest.xml"].replace(
+            b'identifierref="res-minimal-course"', b'identifierref="res-x"'
+        )
 
     messages = _broken(packages, "scorm12", break_ref)
     assert "item 'item-minimal-course' refers to resource 'res-x', which does not exist" in messages

@@ -109,7 +109,9 @@ def test_template_asks_for_exactly_the_product_facts():
 
 
 def test_the_template_renders_the_change_log_lesson_as_products_py_expects():
-    assert (TEMPLATE / "template" / "lessons" / "what-changed.md.jinja").read_text(encoding="utf-8") == CHANGELOG_LESSON_TEMPLATE
+    assert (TEMPLATE / "template" / "lessons" / "what-changed.md.jinja").read_text(
+        encoding="utf-8"
+    ) == CHANGELOG_LESSON_TEMPLATE
 
 
 def test_the_template_writes_no_placeholder_of_its_own():
@@ -127,8 +129,11 @@ def test_changelog_lesson_lists_the_newest_version_first():
         ],
     }
     text = changelog_lesson_markdown(facts)
-    assert text.startswith("---\nid: what-changed\ntitle: \"What changed in Scanly 3.1\"\n")
-    assert "## Version 3.1\n\nIn use from 2025-01-10. Covered by version 1.1.0 of this course.\n\n- New threshold\n" in text
+    assert text.startswith('---\nid: what-changed\ntitle: "What changed in Scanly 3.1"\n')
+    assert (
+        "## Version 3.1\n\nIn use from 2025-01-10. Covered by version 1.1.0 of this course.\n\n- New threshold\n"
+        in text
+    )
     assert "| 3.0 | 2024-05-01 | 1.0.0 | First \\| version |" in text
 
 
@@ -159,8 +164,11 @@ def test_new_product_from_an_answers_file_then_build(project):
 def test_new_product_without_a_terminal_or_answers_starts_from_placeholders(project):
     output = run("new", "product", "Scanly 2")
     assert "not a terminal and no --answers" in output
-    assert re.search(r"\d+ facts still to fill in:\n  courses/products/scanly-2/product.yml:\d+: unfilled fact "
-                     r"'product_version'", output)
+    assert re.search(
+        r"\d+ facts still to fill in:\n  courses/products/scanly-2/product.yml:\d+: unfilled fact "
+        r"'product_version'",
+        output,
+    )
     course = project / "courses" / "products" / "scanly-2"
     problems = check(course)
     assert problems.errors and not problems.warnings
@@ -257,7 +265,9 @@ def test_new_product_asks_for_the_facts_on_a_terminal(project):
     assert facts["product_version"] == "4.2"
     assert facts["manufacturer"] == "Acme Imaging"
     assert facts["deploying_organisation"].startswith("TODO")
-    assert "made by Acme Imaging" in (project / "scanly" / "lessons" / "about-the-product.md").read_text(encoding="utf-8")
+    assert "made by Acme Imaging" in (project / "scanly" / "lessons" / "about-the-product.md").read_text(
+        encoding="utf-8"
+    )
     assert any("unfilled fact 'deploying_organisation'" in m for m in messages(check(project / "scanly")))
 
 
@@ -288,7 +298,9 @@ def test_a_placeholder_or_empty_fact_fails_with_its_line(tri_x):
     lines = facts.read_text(encoding="utf-8").splitlines()
     found = {p.message.split(":")[0]: p for p in check(tri_x).errors if p.message.startswith("unfilled")}
     assert set(found) == {
-        "unfilled fact 'manufacturer'", "unfilled fact 'contacts.it_support.how'", "unfilled fact 'exclusion_criteria[2]'"
+        "unfilled fact 'manufacturer'",
+        "unfilled fact 'contacts.it_support.how'",
+        "unfilled fact 'exclusion_criteria[2]'",
     }
     assert lines[found["unfilled fact 'manufacturer'"].line - 1] == "manufacturer: <fill in>"
     assert lines[found["unfilled fact 'contacts.it_support.how'"].line - 1] == "    how: TBC"
@@ -323,16 +335,24 @@ def test_wrong_types_are_errors_even_in_draft(tri_x):
 def test_a_new_product_version_needs_a_new_course_version(tri_x):
     facts = tri_x / FACTS_FILE
     edit(facts, "product_version: '2.1'", "product_version: '2.2'")
-    assert any("product_version is 2.2, but the newest change_log entry is for 2.1" in m for m in messages(check(tri_x)))
+    assert any(
+        "product_version is 2.2, but the newest change_log entry is for 2.1" in m for m in messages(check(tri_x))
+    )
 
-    edit(facts, "change_log:\n", "change_log:\n- product_version: '2.2'\n  date: 2024-10-01\n  course_version: 1.1.0\n"
-                                 "  changes:\n  - Faster analysis\n")
+    edit(
+        facts,
+        "change_log:\n",
+        "change_log:\n- product_version: '2.2'\n  date: 2024-10-01\n  course_version: 1.1.0\n"
+        "  changes:\n  - Faster analysis\n",
+    )
     assert any("has course version 1.1.0, which is not higher than 1.1.0" in m for m in messages(check(tri_x)))
 
     edit(facts, "  course_version: 1.1.0\n  changes:\n  - Faster", "  course_version: 1.2.0\n  changes:\n  - Faster")
     problems = check(tri_x)
-    assert any(p.file == "tri-x/course.yml" and p.line == 5 and "course version 1.1.0 is lower than 1.2.0" in p.message
-               for p in problems.errors), messages(problems)
+    assert any(
+        p.file == "tri-x/course.yml" and p.line == 5 and "course version 1.1.0 is lower than 1.2.0" in p.message
+        for p in problems.errors
+    ), messages(problems)
 
     run("update", "product", str(tri_x))
     assert not check(tri_x).items
@@ -345,8 +365,11 @@ def test_a_new_product_version_needs_a_new_course_version(tri_x):
 def test_the_change_log_must_be_newest_first(tri_x):
     edit(tri_x / FACTS_FILE, "  date: 2024-02-12", "  date: 2023-01-02")
     problems = check(tri_x)
-    assert any(p.file == "tri-x/product.yml" and "not newest first: 2.1 (2023-01-02) is listed above 2.0 (2023-06-05)"
-               in p.message for p in problems.errors), messages(problems)
+    assert any(
+        p.file == "tri-x/product.yml"
+        and "not newest first: 2.1 (2023-01-02) is listed above 2.0 (2023-06-05)" in p.message
+        for p in problems.errors
+    ), messages(problems)
 
 
 def test_edited_facts_are_flagged_until_the_lessons_are_regenerated(tri_x):
@@ -357,7 +380,9 @@ def test_edited_facts_are_flagged_until_the_lessons_are_regenerated(tri_x):
     ]
     assert "(fallback_pathway)" in problems.errors[0].message
     run("update", "product", str(tri_x))
-    assert "slow or plainly not working" in (tri_x / "lessons" / "reporting-and-contacts.md").read_text(encoding="utf-8")
+    assert "slow or plainly not working" in (tri_x / "lessons" / "reporting-and-contacts.md").read_text(
+        encoding="utf-8"
+    )
     assert not check(tri_x).items
 
 
@@ -376,9 +401,16 @@ def test_the_change_log_lesson_cannot_be_edited_by_hand(tri_x):
 def test_update_applies_a_template_change_to_tri_x_keeping_a_local_edit(project, tri_x):
     template = project / "courses" / "product_templates" / "default"
     lesson = tri_x / "lessons" / "about-the-product.md"
-    edit(lesson, "Medical devices are classed by risk", "At Nymouth, ask the AI MDT for the certificate. Medical devices are classed by risk")
-    edit(template / "template" / "lessons" / "about-the-product.md.jinja",
-         "Complete the course before you use", "Complete this course before you first use")
+    edit(
+        lesson,
+        "Medical devices are classed by risk",
+        "At Nymouth, ask the AI MDT for the certificate. Medical devices are classed by risk",
+    )
+    edit(
+        template / "template" / "lessons" / "about-the-product.md.jinja",
+        "Complete the course before you use",
+        "Complete this course before you first use",
+    )
     edit(template / "template" / "assessment.md.jinja", "Ten questions on using", "Ten short questions on using")
     release(template, "1.1.0")
 
@@ -399,9 +431,16 @@ def test_update_applies_a_template_change_to_tri_x_keeping_a_local_edit(project,
 @needs_git
 def test_update_reports_conflicts_and_the_build_refuses_them(project, tri_x):
     template = project / "courses" / "product_templates" / "default"
-    edit(tri_x / "lessons" / "about-the-product.md", "Complete the course before you use", "Finish the course before you use")
-    edit(template / "template" / "lessons" / "about-the-product.md.jinja",
-         "Complete the course before you use", "Complete this course before you use")
+    edit(
+        tri_x / "lessons" / "about-the-product.md",
+        "Complete the course before you use",
+        "Finish the course before you use",
+    )
+    edit(
+        template / "template" / "lessons" / "about-the-product.md.jinja",
+        "Complete the course before you use",
+        "Complete this course before you use",
+    )
     release(template, "1.1.0")
 
     result = CliRunner().invoke(cli, ["update", "product", "courses/products/tri-x"])
@@ -415,16 +454,34 @@ def test_update_reports_conflicts_and_the_build_refuses_them(project, tri_x):
 
 
 def test_update_refuses_a_changed_template_with_the_same_version(project, tri_x):
-    edit(project / "courses" / "product_templates" / "default" / "template" / "assessment.md.jinja", "Ten questions", "Ten quick questions")
+    edit(
+        project / "courses" / "product_templates" / "default" / "template" / "assessment.md.jinja",
+        "Ten questions",
+        "Ten quick questions",
+    )
     output = run("update", "product", str(tri_x), code=1)
     assert "template_version is still 1.0.0" in output
 
 
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false",
-         "-c", "init.defaultBranch=main", *args],
-        cwd=cwd, check=True, capture_output=True,
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -441,15 +498,18 @@ def test_new_and_update_from_a_template_in_git_with_two_tagged_versions(project)
     _git(repo, "commit", "-q", "-am", "1.1.0")
     _git(repo, "tag", "v1.1.0")
 
-    output = run("new", "product", "Scanly", "--template", str(repo), "--ref", "v1.0.0",
-                 "--answers", str(TRI_X / FACTS_FILE))
+    output = run(
+        "new", "product", "Scanly", "--template", str(repo), "--ref", "v1.0.0", "--answers", str(TRI_X / FACTS_FILE)
+    )
     assert "from template 1.0.0" in output
     course = project / "courses" / "products" / "scanly"
     answers = yaml.safe_load((course / ANSWERS_FILE).read_text(encoding="utf-8"))
     assert answers["_commit"] == "v1.0.0" and answers["_src_path"] == "../../../template-repo"
     fairness = course / "lessons" / "fairness.md"
     assert "## What you can do\n" in fairness.read_text(encoding="utf-8")
-    edit(fairness, "- **Notice patterns.**", "- **Use the weekly huddle.** Raise concerns there.\n- **Notice patterns.**")
+    edit(
+        fairness, "- **Notice patterns.**", "- **Use the weekly huddle.** Raise concerns there.\n- **Notice patterns.**"
+    )
 
     output = run("update", "product", str(course))  # no --template: from where it came, to the newest tag
     assert "updated from template 1.0.0 to 1.1.0" in output
@@ -483,7 +543,8 @@ def test_tri_x_marks_itself_fictional_and_its_invented_facts_as_examples():
         text = lesson.read_text(encoding="utf-8")
         assert "::: fictional\ntri-X, Triadix, Linchester ICS and Nymouth ICS are fictional." in text, lesson.name
     assert "Class IIa medical device with UKCA marking. *(illustrative example)*" in (
-        TRI_X / "lessons" / "about-the-product.md").read_text(encoding="utf-8")
+        TRI_X / "lessons" / "about-the-product.md"
+    ).read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- stored releases
@@ -496,7 +557,9 @@ def _release_files(folder: Path) -> dict[str, bytes]:
 def test_two_releases_of_the_same_files_are_byte_identical(tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     shutil.copytree(TEMPLATE, first, ignore=shutil.ignore_patterns(RELEASES_DIR))
-    for path in sorted(TEMPLATE.rglob("*"), reverse=True):  # the other copy: made in another order, other times and modes
+    for path in sorted(
+        TEMPLATE.rglob("*"), reverse=True
+    ):  # the other copy: made in another order, other times and modes
         relative = path.relative_to(TEMPLATE)
         if relative.parts[0] != RELEASES_DIR and path.is_file():
             (second / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -534,7 +597,10 @@ def test_a_released_version_never_changes(project):
     before = _release_files(template)
     edit(template / "template" / "assessment.md.jinja", "Ten questions", "Ten quick questions")
     output = run("release", "template", code=1)
-    assert "courses/product_templates/default/copier.yml: error: bump template_version in copier.yml, then release again" in output
+    assert (
+        "courses/product_templates/default/copier.yml: error: bump template_version in copier.yml, then release again"
+        in output
+    )
     assert "v1.0.0.tar.gz holds version 1.0.0 already, and the template has changed since" in output
     assert "Traceback" not in output and _release_files(template) == before
 
@@ -607,7 +673,10 @@ def test_tri_x_carries_no_copy_of_the_template():
 def test_migrate_removes_the_copy_and_keeps_everything_else(project, old_tri_x):
     before = _tree(old_tri_x)
     output = run("migrate", "product", "courses/products/tri-x")
-    assert "courses/products/tri-x: removed .template/, which is release v1.0.0 of courses/product_templates/default" in output
+    assert (
+        "courses/products/tri-x: removed .template/, which is release v1.0.0 of courses/product_templates/default"
+        in output
+    )
     after = _tree(old_tri_x)
     assert after == {k: v for k, v in before.items() if not k.startswith(f"{SNAPSHOT_DIR}/")}
     assert not (old_tri_x / SNAPSHOT_DIR).exists() and not list(old_tri_x.glob(".template*"))
@@ -637,9 +706,11 @@ def test_migrate_refuses_a_copy_that_matches_no_release(project, old_tri_x):
     edit(old_tri_x / SNAPSHOT_DIR / "template" / "assessment.md.jinja", "Ten questions", "Ten quick questions")
     before = _tree(old_tri_x)
     output = run("migrate", "product", "courses/products/tri-x", code=1)
-    assert ("courses/products/tri-x/.template/ does not match any release of the template at "
-            "courses/product_templates/default: it differs from release v1.0.0 in template/assessment.md.jinja; "
-            "nothing was changed") in output
+    assert (
+        "courses/products/tri-x/.template/ does not match any release of the template at "
+        "courses/product_templates/default: it differs from release v1.0.0 in template/assessment.md.jinja; "
+        "nothing was changed"
+    ) in output
     assert "restore .template/ from version control" in output and "Traceback" not in output
     assert _tree(old_tri_x) == before
 
@@ -665,7 +736,9 @@ def test_migrate_leaves_the_course_as_it_was_when_it_fails_part_way(project, old
 def test_update_of_a_course_with_a_copy_asks_for_migrate_first(project, old_tri_x):
     before = _tree(old_tri_x)
     output = run("update", "product", "courses/products/tri-x", code=1)
-    assert "courses/products/tri-x/.template/ is a copy of the template, which product courses no longer carry" in output
+    assert (
+        "courses/products/tri-x/.template/ is a copy of the template, which product courses no longer carry" in output
+    )
     assert "run `coursebuild migrate product courses/products/tri-x` first" in output
     assert _tree(old_tri_x) == before
 
@@ -680,6 +753,7 @@ def test_new_product_from_an_older_stored_release(project):
     course = project / "courses" / "products" / "scanly"
     assert "## What you can do\n" in (course / "lessons" / "fairness.md").read_text(encoding="utf-8")
     assert "holds no release v0.9.0 (releases: v1.0.0, v1.1.0)" in run(
-        "new", "product", "Other", "--ref", "v0.9.0", "--answers", str(TRI_X / FACTS_FILE), code=1)
+        "new", "product", "Other", "--ref", "v0.9.0", "--answers", str(TRI_X / FACTS_FILE), code=1
+    )
     assert "updated from template 1.0.0 to 1.1.0" in run("update", "product", str(course))
     assert "## What you can do about it" in (course / "lessons" / "fairness.md").read_text(encoding="utf-8")

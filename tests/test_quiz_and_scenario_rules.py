@@ -46,7 +46,9 @@ def test_choice_with_no_correct_answer(course, tmp_path):
 
 
 def test_duplicate_question_ids(course, tmp_path):
-    add_to_lesson(course, Q_SINGLE.replace("q-extra", "q-first-1").replace("{id: b, text: B, correct: true}", "{id: b, text: B}"))
+    add_to_lesson(
+        course, Q_SINGLE.replace("q-extra", "q-first-1").replace("{id: b, text: B, correct: true}", "{id: b, text: B}")
+    )
     result = run(course, tmp_path)
     fails_with(result, "lessons/second.md:21", "question id 'q-first-1' is used by more than one question")
     assert "lessons/first.md:" in result.output
@@ -68,21 +70,33 @@ def test_draw_larger_than_bank(course, tmp_path):
 
 
 def test_recall_question_claiming_understanding(course, tmp_path):
-    add_to_lesson(course, Q_SINGLE.replace("level: awareness", "level: understanding").replace(", correct: true}\n```", "}\n```"))
+    add_to_lesson(
+        course, Q_SINGLE.replace("level: awareness", "level: understanding").replace(", correct: true}\n```", "}\n```")
+    )
     result = run(course, tmp_path)
-    fails_with(result, "lessons/second.md:23", "claims 'understanding', but its format can evidence at most 'familiarity'")
+    fails_with(
+        result, "lessons/second.md:23", "claims 'understanding', but its format can evidence at most 'familiarity'"
+    )
     assert "add a 'case:'" in result.output
 
 
 def test_question_claiming_a_skill_level(course, tmp_path):
-    add_to_lesson(course, Q_SINGLE.replace("level: awareness", "level: proficiency\ncase: A new situation").replace(", correct: true}\n```", "}\n```"))
+    add_to_lesson(
+        course,
+        Q_SINGLE.replace("level: awareness", "level: proficiency\ncase: A new situation").replace(
+            ", correct: true}\n```", "}\n```"
+        ),
+    )
     result = run(course, tmp_path)
     fails_with(result, "lessons/second.md:23", "claims 'proficiency'")
     assert "branching scenario" in result.output
 
 
 def test_matching_with_duplicate_target(course, tmp_path):
-    add_to_lesson(course, "```question\nid: q-m\ntype: matching\nlevel: awareness\nprompt: M\npairs:\n  - {source: A, target: X}\n  - {source: B, target: Y}\ndistractors: [X]\n```\n")
+    add_to_lesson(
+        course,
+        "```question\nid: q-m\ntype: matching\nlevel: awareness\nprompt: M\npairs:\n  - {source: A, target: X}\n  - {source: B, target: Y}\ndistractors: [X]\n```\n",
+    )
     fails_with(run(course, tmp_path), "lessons/second.md:", "each matching target (and distractor) must be different")
 
 
@@ -95,12 +109,19 @@ def test_scenario_link_to_missing_scene(course, tmp_path):
 
 def test_unreachable_scene(course, tmp_path):
     path = course / "scenarios" / "ward.yml"
-    path.write_text(path.read_text() + "  island:\n    title: Alone\n    ending: true\n    outcome: best\n    text: Nobody comes here.\n")
+    path.write_text(
+        path.read_text()
+        + "  island:\n    title: Alone\n    ending: true\n    outcome: best\n    text: Nobody comes here.\n"
+    )
     fails_with(run(course, tmp_path), "scenarios/ward.yml:31", "scene 'island' cannot be reached from the start scene")
 
 
 def test_dead_end_scene(course, tmp_path):
-    edit(course / "scenarios" / "ward.yml", "    title: Harm\n    ending: true\n    outcome: unsafe\n", "    title: Harm\n")
+    edit(
+        course / "scenarios" / "ward.yml",
+        "    title: Harm\n    ending: true\n    outcome: unsafe\n",
+        "    title: Harm\n",
+    )
     fails_with(run(course, tmp_path), "scenarios/ward.yml:26", "scene 'bad-end' is a dead end")
 
 
@@ -154,4 +175,8 @@ def test_scoring_weight_needs_scenarios_and_an_assessment(course, tmp_path):
     edit(course / "course.yml", "pass_mark: 75", "pass_mark: 75\nscoring:\n  scenarios: 30")
     assert run(course, tmp_path).exit_code == 0
     edit(course / "course.yml", "assessment: assessment.md\n", "")
-    fails_with(run(course, tmp_path), "course.yml:10", "the assessment would count for 70% of the score, but the course has none")
+    fails_with(
+        run(course, tmp_path),
+        "course.yml:10",
+        "the assessment would count for 70% of the score, but the course has none",
+    )

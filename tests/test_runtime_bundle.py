@@ -32,12 +32,16 @@ BUDGET_GZ = 30 * 1024  # runtime JS + theme CSS per package, gzipped (docs/perfo
 def pinned_esbuild() -> str:
     """The esbuild version the lock file pins, after checking that it is the one installed."""
     if shutil.which("node") is None:
-        pytest.fail(f"the runtime bundle is checked with Node.js, which is not installed (apt-get install nodejs npm), then run: {REBUILD}")
+        pytest.fail(
+            f"the runtime bundle is checked with Node.js, which is not installed (apt-get install nodejs npm), then run: {REBUILD}"
+        )
     lock = json.loads((BUILD / "package-lock.json").read_text(encoding="utf-8"))
     pinned = lock["packages"]["node_modules/esbuild"]["version"]
     installed = BUILD / "node_modules" / "esbuild" / "package.json"
     if not installed.exists():
-        pytest.fail(f"esbuild {pinned} is not installed in scripts/runtime/node_modules: run {REBUILD} (it runs npm ci there)")
+        pytest.fail(
+            f"esbuild {pinned} is not installed in scripts/runtime/node_modules: run {REBUILD} (it runs npm ci there)"
+        )
     version = json.loads(installed.read_text(encoding="utf-8"))["version"]
     if version != pinned:
         pytest.fail(f"scripts/runtime/node_modules has esbuild {version}, the lock file pins {pinned}: run {REBUILD}")
@@ -51,7 +55,13 @@ def gzipped(data: bytes) -> int:
 def test_the_committed_runtime_is_a_fresh_bundle_of_its_sources(tmp_path):
     version = pinned_esbuild()
     fresh = tmp_path / "coursebuild.js"
-    run = subprocess.run(["node", str(BUILD / "build.mjs"), "--outfile", str(fresh)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        ["node", str(BUILD / "build.mjs"), "--outfile", str(fresh)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, f"esbuild failed on src/coursebuild/runtime/src/:\n{run.stderr}"
     committed = (RUNTIME_DIR / "coursebuild.js").read_bytes()
     assert fresh.read_bytes() == committed, (
@@ -67,7 +77,13 @@ def test_the_bundle_is_the_same_bytes_every_run(tmp_path):
     outputs = []
     for n in range(2):
         out = tmp_path / f"run{n}.js"
-        subprocess.run(["node", str(BUILD / "build.mjs"), "--outfile", str(out)], cwd=REPO, check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            ["node", str(BUILD / "build.mjs"), "--outfile", str(out)],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
 
@@ -93,5 +109,11 @@ def test_runtime_js_and_theme_css_stay_within_the_gzip_budget(tmp_path, theme):
     result = build_course(tmp_path / "quiz", ["web"], None, tmp_path)
     assert result.ok, [p.format() for p in result.problems.errors]
     files = zipfile.ZipFile(io.BytesIO(result.packages["web"]))
-    sizes = {n: gzipped(files.read(n)) for n in files.namelist() if n.startswith(("runtime/", "theme/")) and n.endswith((".js", ".css"))}
-    assert sum(sizes.values()) <= BUDGET_GZ, f"runtime JS + theme CSS is {sum(sizes.values())} bytes gzipped (budget {BUDGET_GZ}): {sizes}"
+    sizes = {
+        n: gzipped(files.read(n))
+        for n in files.namelist()
+        if n.startswith(("runtime/", "theme/")) and n.endswith((".js", ".css"))
+    }
+    assert sum(sizes.values()) <= BUDGET_GZ, (
+        f"runtime JS + theme CSS is {sum(sizes.values())} bytes gzipped (budget {BUDGET_GZ}): {sizes}"
+    )

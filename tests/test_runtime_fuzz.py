@@ -33,17 +33,33 @@ from hypothesis import strategies as st
 
 HARNESS = Path(__file__).resolve().parent / "runtime_node" / "harness.mjs"
 
-settings.register_profile("runtime-ci", max_examples=150, derandomize=True, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("runtime-long", max_examples=3_000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "runtime-ci",
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "runtime-long",
+    max_examples=3_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 PROFILE = settings.get_profile("runtime-long" if os.environ.get("HYPOTHESIS_PROFILE") == "long" else "runtime-ci")
 
 
 class Node:
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(["node", str(HARNESS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8",
-                                     cwd=HARNESS.parent)
+        self.proc = subprocess.Popen(
+            ["node", str(HARNESS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            cwd=HARNESS.parent,
+        )
 
     def ask(self, op: str, **request: Any) -> Any:
         assert self.proc.stdin and self.proc.stdout
@@ -64,7 +80,9 @@ class Node:
 @pytest.fixture(scope="session")
 def node():
     if shutil.which("node") is None:
-        pytest.fail("tests/test_runtime_fuzz.py runs the runtime's modules in Node.js, which is not installed (apt-get install nodejs)")
+        pytest.fail(
+            "tests/test_runtime_fuzz.py runs the runtime's modules in Node.js, which is not installed (apt-get install nodejs)"
+        )
     harness = Node()
     yield harness
     harness.close()
@@ -125,8 +143,19 @@ def scenario(draw: st.DrawFn) -> dict[str, Any]:
     graph = {}
     for i, scene in enumerate(scenes):
         ending = i == len(scenes) - 1 or draw(st.booleans())
-        choices = [] if ending else [{"id": c, "goto": draw(st.sampled_from(scenes[i + 1:])), "rating": draw(st.sampled_from(["best", "acceptable", "unsafe"])),
-                                      "requirements": []} for c in draw(st.lists(SLUG, min_size=1, max_size=4, unique=True))]
+        choices = (
+            []
+            if ending
+            else [
+                {
+                    "id": c,
+                    "goto": draw(st.sampled_from(scenes[i + 1 :])),
+                    "rating": draw(st.sampled_from(["best", "acceptable", "unsafe"])),
+                    "requirements": [],
+                }
+                for c in draw(st.lists(SLUG, min_size=1, max_size=4, unique=True))
+            ]
+        )
         graph[scene] = {"choices": choices, "ending": ending}
     return {"start": scenes[0], "scenes": graph}
 
@@ -137,11 +166,23 @@ def course(draw: st.DrawFn) -> dict[str, Any]:
     questions = {qid: draw(question(qid)) for qid in ids}
     scenarios = {sid: draw(scenario()) for sid in draw(st.lists(SLUG, max_size=3, unique=True))}
     lessons = draw(st.lists(SLUG, min_size=1, max_size=40, unique=True))
-    pages = [{"id": "home", "kind": "home"}] + [{"id": f"lesson-{lid}", "kind": "lesson", "lesson": lid} for lid in lessons]
+    pages = [{"id": "home", "kind": "home"}] + [
+        {"id": f"lesson-{lid}", "kind": "lesson", "lesson": lid} for lid in lessons
+    ]
     pages += [{"id": f"scenario-{sid}", "kind": "scenario", "scenario": sid} for sid in scenarios]
     pages += [{"id": "assessment", "kind": "assessment"}, {"id": "results", "kind": "results"}]
-    return {"course": {"id": draw(SLUG), "version": draw(VERSION), "language": "en-GB", "passMark": 80, "scenarioWeight": 0},
-            "questions": questions, "scenarios": scenarios, "pages": pages}
+    return {
+        "course": {
+            "id": draw(SLUG),
+            "version": draw(VERSION),
+            "language": "en-GB",
+            "passMark": 80,
+            "scenarioWeight": 0,
+        },
+        "questions": questions,
+        "scenarios": scenarios,
+        "pages": pages,
+    }
 
 
 @st.composite
@@ -150,7 +191,11 @@ def learner_state(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
     pages = len(data["pages"])
     answered = draw(st.lists(st.sampled_from(sorted(questions)), unique=True)) if questions else []
     answers = {qid: draw(answer(questions[qid])) for qid in answered}
-    results = {qid: draw(st.sampled_from([0, 1])) for qid in answered if questions[qid]["type"] != "likert" and draw(st.booleans())}
+    results = {
+        qid: draw(st.sampled_from([0, 1]))
+        for qid in answered
+        if questions[qid]["type"] != "likert" and draw(st.booleans())
+    }
     scenarios = {}
     for sid, sc in data["scenarios"].items():
         if not draw(st.booleans()):
@@ -168,12 +213,14 @@ def learner_state(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
     return {
         "page": draw(st.integers(0, pages - 1)),
         "visited": draw(st.lists(st.integers(0, pages - 1), unique=True, max_size=pages)),
-        "answers": answers, "results": results,
+        "answers": answers,
+        "results": results,
         "attempt": draw(st.integers(0, 10_000)),
         "seed": draw(st.integers(0, 2**32 - 1)),
         "submitted": draw(st.booleans()),
         "score": draw(st.none() | st.integers(0, 100)),
-        "scenarios": scenarios, "finished": finished,
+        "scenarios": scenarios,
+        "finished": finished,
     }
 
 
@@ -237,11 +284,24 @@ def test_the_lms_gets_resume_data_within_its_limit_or_none_and_resumes_from_it(n
 
 def test_resume_data_over_scorm_12s_limit_is_not_sent_but_fits_2004(node):
     """A named case of the fallback: thirty long fill-in answers are over 4,096 characters, under 64,000."""
-    data = {"course": {"id": "long", "version": "1.0.0", "language": "en"}, "scenarios": {},
-            "pages": [{"id": "home", "kind": "home"}, {"id": "results", "kind": "results"}],
-            "questions": {f"q{i}": {"id": f"q{i}", "type": "fill-in", "points": 1, "requirements": []} for i in range(30)}}
-    state = {"page": 1, "visited": [0, 1], "answers": {f"q{i}": "x" * 250 for i in range(30)}, "results": {}, "attempt": 1,
-             "seed": 7, "submitted": True, "score": 50, "scenarios": {}, "finished": {}}
+    data = {
+        "course": {"id": "long", "version": "1.0.0", "language": "en"},
+        "scenarios": {},
+        "pages": [{"id": "home", "kind": "home"}, {"id": "results", "kind": "results"}],
+        "questions": {f"q{i}": {"id": f"q{i}", "type": "fill-in", "points": 1, "requirements": []} for i in range(30)},
+    }
+    state = {
+        "page": 1,
+        "visited": [0, 1],
+        "answers": {f"q{i}": "x" * 250 for i in range(30)},
+        "results": {},
+        "attempt": 1,
+        "seed": 7,
+        "submitted": True,
+        "score": 50,
+        "scenarios": {},
+        "finished": {},
+    }
     result = node.ask("codec", data=data, state=state)
     assert 4096 < len(result["encoded"]) <= 64000
     assert result["lms"]["scorm12"]["suspendData"] is None and result["lms"]["scorm12"]["resumed"] is None
@@ -252,11 +312,24 @@ def test_a_free_text_answer_is_not_cut_inside_a_character(node):
     """Regression (found by the fuzzing above): an answer over 250 characters was cut at 250 UTF-16 code units,
     which can fall between the two halves of a character outside the BMP (an emoji): the resume data then held
     half a character, which an LMS storing it as UTF-8 cannot keep."""
-    data = {"course": {"id": "emoji", "version": "1.0.0", "language": "en"}, "scenarios": {},
-            "pages": [{"id": "home", "kind": "home"}],
-            "questions": {"q": {"id": "q", "type": "fill-in", "points": 1, "requirements": []}}}
-    state = {"page": 0, "visited": [0], "answers": {"q": "a" * 249 + "\U0001f600" + "b"}, "results": {"q": 0}, "attempt": 0,
-             "seed": 0, "submitted": False, "score": None, "scenarios": {}, "finished": {}}
+    data = {
+        "course": {"id": "emoji", "version": "1.0.0", "language": "en"},
+        "scenarios": {},
+        "pages": [{"id": "home", "kind": "home"}],
+        "questions": {"q": {"id": "q", "type": "fill-in", "points": 1, "requirements": []}},
+    }
+    state = {
+        "page": 0,
+        "visited": [0],
+        "answers": {"q": "a" * 249 + "\U0001f600" + "b"},
+        "results": {"q": 0},
+        "attempt": 0,
+        "seed": 0,
+        "submitted": False,
+        "score": None,
+        "scenarios": {},
+        "finished": {},
+    }
     result = node.ask("codec", data=data, state=state)
     assert result["decoded"]["answers"]["q"] == "a" * 249
     assert result["lms"]["scorm12"]["resumedState"]["answers"]["q"] == "a" * 249
@@ -265,23 +338,57 @@ def test_a_free_text_answer_is_not_cut_inside_a_character(node):
 def test_a_free_text_interaction_is_not_cut_inside_a_character(node):
     """The same cut in the SCORM interaction: learner_response is at most 255 (1.2) or 4,000 (2004) characters,
     and an answer of that length must not end in half of an emoji there either."""
-    question = {"id": "q", "type": "fill-in", "points": 1, "requirements": [], "accept": ["x"], "patterns": [],
-                "caseSensitive": False}
+    question = {
+        "id": "q",
+        "type": "fill-in",
+        "points": 1,
+        "requirements": [],
+        "accept": ["x"],
+        "patterns": [],
+        "caseSensitive": False,
+    }
     for version, limit in (("scorm12", 255), ("scorm2004", 4000)):
         answer = "a" * (limit - 1) + "\U0001f600" + "b"
         record = node.ask("interaction", question=question, response=answer, correct=False, version=version)
         assert record["response"] == "a" * (limit - 1), version
         short = "ok \U0001f600"
-        assert node.ask("interaction", question=question, response=short, correct=False, version=version)["response"] == short
+        assert (
+            node.ask("interaction", question=question, response=short, correct=False, version=version)["response"]
+            == short
+        )
 
 
 @PROFILE
-@given(course(), st.one_of(st.text(max_size=200), st.builds(json.dumps, st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=12) | st.dictionaries(st.text(max_size=4), children, max_size=5), max_leaves=30))))
+@given(
+    course(),
+    st.one_of(
+        st.text(max_size=200),
+        st.builds(
+            json.dumps,
+            st.recursive(
+                st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+                lambda children: (
+                    st.lists(children, max_size=12) | st.dictionaries(st.text(max_size=4), children, max_size=5)
+                ),
+                max_leaves=30,
+            ),
+        ),
+    ),
+)
 def test_foreign_or_corrupt_resume_data_never_throws(node, data, text):
     decoded = node.ask("decode", data=data, text=text)["decoded"]  # the harness reports a throw as an error
-    assert decoded is None or set(decoded) == {"page", "visited", "answers", "results", "attempt", "seed", "submitted", "score", "scenarios", "finished"}
+    assert decoded is None or set(decoded) == {
+        "page",
+        "visited",
+        "answers",
+        "results",
+        "attempt",
+        "seed",
+        "submitted",
+        "score",
+        "scenarios",
+        "finished",
+    }
 
 
 # ------------------------------------------------------------------ the statement queue
@@ -289,10 +396,15 @@ def test_foreign_or_corrupt_resume_data_never_throws(node, data, text):
 VERBS = ["experienced", "answered", "progressed", "terminated", "initialized"]
 QUEUE_DATA = {
     "course": {"id": "queue", "version": "1.0.0", "language": "en-GB", "passMark": 80},
-    "questions": {}, "scenarios": {}, "pages": [{"id": "home", "kind": "home"}],
+    "questions": {},
+    "scenarios": {},
+    "pages": [{"id": "home", "kind": "home"}],
     "tracking": {
-        "course": {"id": "https://example.org/courses/queue", "definition": {"name": {"en-GB": "Queue"}},
-                   "tags": {"category": [], "other": [], "extensions": {}}},
+        "course": {
+            "id": "https://example.org/courses/queue",
+            "definition": {"name": {"en-GB": "Queue"}},
+            "tags": {"category": [], "other": [], "extensions": {}},
+        },
         "verbs": {verb: f"http://adlnet.gov/expapi/verbs/{verb}" for verb in [*VERBS, "completed", "passed", "failed"]},
     },
 }
@@ -305,8 +417,14 @@ def script(draw: st.DrawFn) -> list[dict[str, Any]]:
     for n in range(draw(st.integers(1, 40))):
         op = draw(st.sampled_from(["send", "send", "send", "tick", "tick", "answer", "reload", "leave"]))
         if op == "send":
-            steps.append({"op": op, "n": n, "verb": draw(st.sampled_from(["experienced", "answered", "progressed", "terminated"])),
-                          "valid": draw(st.booleans() | st.just(True))})
+            steps.append(
+                {
+                    "op": op,
+                    "n": n,
+                    "verb": draw(st.sampled_from(["experienced", "answered", "progressed", "terminated"])),
+                    "valid": draw(st.booleans() | st.just(True)),
+                }
+            )
         elif op == "tick":
             steps.append({"op": op, "outcome": draw(st.sampled_from(OUTCOMES))})
         elif op == "answer":
@@ -340,13 +458,18 @@ def test_the_statement_queue_loses_and_duplicates_nothing_and_keeps_order(node, 
         if post["delivered"] and 200 <= post["status"] < 300:
             confirmed |= set(post["ids"])
     event(f"statements stored: {min(len(good), 20) // 5 * 5}+, refused: {bool(bad)}")
-    event(f"re-posted after a lost answer or a reload: {len({i for p in trace['posts'] for i in p['ids']}) < sum(len(p['ids']) for p in trace['posts'])}")
+    event(
+        f"re-posted after a lost answer or a reload: {len({i for p in trace['posts'] for i in p['ids']}) < sum(len(p['ids']) for p in trace['posts'])}"
+    )
     # initialized once per browser session (sessionStorage), at the first launch; terminated ends a page's sends
     assert trace["storedVerbs"].count("initialized") == 1 and trace["storedVerbs"][0] == "initialized"
 
 
 def test_a_statement_after_terminated_is_not_queued(node):
-    steps = [{"op": "send", "n": 0, "verb": "terminated", "valid": True}, {"op": "send", "n": 1, "verb": "answered", "valid": True}]
+    steps = [
+        {"op": "send", "n": 0, "verb": "terminated", "valid": True},
+        {"op": "send", "n": 1, "verb": "answered", "valid": True},
+    ]
     trace = node.ask("queue", data=QUEUE_DATA, script=steps)
     assert trace["steps"][2]["created"] == []
     assert trace["storedVerbs"] == ["initialized", "terminated"]

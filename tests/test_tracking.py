@@ -24,8 +24,10 @@ def tracking_of(course: Path) -> dict:
     result = compile_course(course)
     assert result.site is not None
     html = result.site.files["index.html"].decode()
-    start = html.index('<script type="application/json" id="cb-course-data">') + len('<script type="application/json" id="cb-course-data">')
-    return unshared(json.loads(html[start: html.index("</script>", start)])["tracking"])
+    start = html.index('<script type="application/json" id="cb-course-data">') + len(
+        '<script type="application/json" id="cb-course-data">'
+    )
+    return unshared(json.loads(html[start : html.index("</script>", start)])["tracking"])
 
 
 def unshared(tracking: dict) -> dict:
@@ -47,7 +49,9 @@ def test_every_format_builds_and_validates(course):
     assert check_tincan_package(files_of(result.packages["xapi"])) == []
     for fmt, data in result.packages.items():
         assert "xapi/profile.jsonld" in files_of(data), fmt
-        assert json.loads(files_of(data)["runtime/target.js"].decode().split("= ", 1)[1].rstrip(";\n")) == {"format": fmt}
+        assert json.loads(files_of(data)["runtime/target.js"].decode().split("= ", 1)[1].rstrip(";\n")) == {
+            "format": fmt
+        }
 
 
 def test_cmi5_structure_carries_move_on_mastery_and_objectives(course):
@@ -59,7 +63,11 @@ def test_cmi5_structure_carries_move_on_mastery_and_objectives(course):
     assert au.get("id") == "https://learning.example.org/xapi/courses/minimal-course/au"
     assert au.findtext("c:url", namespaces=ns) == "index.html"
     objectives = [o.get("id") for o in root.findall("c:objectives/c:objective", ns)]
-    assert objectives == [f"{VOCABULARY}/requirement/T1.1", f"{VOCABULARY}/requirement/T1.2", f"{VOCABULARY}/requirement/T1.3"]
+    assert objectives == [
+        f"{VOCABULARY}/requirement/T1.1",
+        f"{VOCABULARY}/requirement/T1.2",
+        f"{VOCABULARY}/requirement/T1.3",
+    ]
 
 
 def test_cmi5_checks_reject_relative_ids_and_missing_launch():
@@ -67,7 +75,10 @@ def test_cmi5_checks_reject_relative_ids_and_missing_launch():
     messages = check_cmi5_package({"cmi5.xml": bad})
     assert "id 'x' is not an absolute IRI (cmi5 3.0.0.0-1)" in messages
     assert "AU url 'missing.html' is not in the package" in messages
-    assert any("schema" in m for m in check_cmi5_package({"cmi5.xml": bad.replace(b"<url>", b"<link>").replace(b"</url>", b"</link>")}))
+    assert any(
+        "schema" in m
+        for m in check_cmi5_package({"cmi5.xml": bad.replace(b"<url>", b"<link>").replace(b"</url>", b"</link>")})
+    )
 
 
 def test_activity_iris_derive_from_base_iri_and_ids_not_titles(course):
@@ -75,8 +86,11 @@ def test_activity_iris_derive_from_base_iri_and_ids_not_titles(course):
     edit(course / "lessons" / "first.md", "title: The first lesson", "title: A renamed lesson")
     edit(course / "lessons" / "first.md", "# The first lesson", "# A renamed lesson")
     after = tracking_of(course)
-    assert before["lessons"]["first-lesson"]["id"] == after["lessons"]["first-lesson"]["id"] == (
-        "https://learning.example.org/xapi/courses/minimal-course/lesson/first-lesson")
+    assert (
+        before["lessons"]["first-lesson"]["id"]
+        == after["lessons"]["first-lesson"]["id"]
+        == ("https://learning.example.org/xapi/courses/minimal-course/lesson/first-lesson")
+    )
     assert after["questions"]["q-first-1"]["id"].endswith("/question/q-first-1")
     assert after["scenarios"]["ward-round"]["scenes"]["start"]["id"].endswith("/scenario/ward-round/scene/start")
 
@@ -89,11 +103,14 @@ def test_the_page_carries_each_distinct_tag_set_once(course):
     html = result.site.files["index.html"].decode()
     marker = '<script type="application/json" id="cb-course-data">'
     start = html.index(marker) + len(marker)
-    shared = json.loads(html[start: html.index("</script>", start)])["tracking"]
+    shared = json.loads(html[start : html.index("</script>", start)])["tracking"]
     expected = json.loads(json.dumps(tracking_data(result.course, result.catalogue)))
     every = [expected["course"], *expected["lessons"].values(), *expected["questions"].values()] + [
-        tags for scenario in expected["scenarios"].values() for scene in scenario["scenes"].values()
-        for tags in scene["tags"].values()]
+        tags
+        for scenario in expected["scenarios"].values()
+        for scene in scenario["scenes"].values()
+        for tags in scene["tags"].values()
+    ]
     distinct = {json.dumps(e.get("tags", e), sort_keys=True) for e in every}
     assert len(shared["tagSets"]) == len(distinct) < len(every)
     assert {k: v for k, v in unshared(shared).items() if k != "tagSets"} == expected
@@ -137,4 +154,6 @@ def test_profile_document_is_well_formed():
 
 
 def test_published_profile_in_docs_is_current():
-    assert (REPO / "docs" / "xapi-profile.jsonld").read_bytes() == profile_json(), "run: coursebuild profile --out docs/xapi-profile.jsonld"
+    assert (REPO / "docs" / "xapi-profile.jsonld").read_bytes() == profile_json(), (
+        "run: coursebuild profile --out docs/xapi-profile.jsonld"
+    )

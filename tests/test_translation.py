@@ -136,7 +136,9 @@ def test_every_edited_unit_is_in_the_package_with_its_markup(courses, fmt, name)
         assert english.count(tag) == welsh.count(tag), tag
     if name == "minimal":
         assert re.search(r"Some <strong>⟦\d+⟧text</strong>⟦\d+⟧ with a table:", welsh)
-        assert re.search(r'<img src="assets/chart.png" alt="⟦\d+⟧A bar chart of reporting times" loading="lazy" />', welsh)
+        assert re.search(
+            r'<img src="assets/chart.png" alt="⟦\d+⟧A bar chart of reporting times" loading="lazy" />', welsh
+        )
 
 
 def test_the_welsh_package_is_in_welsh_with_ids_and_iris_unchanged(courses):
@@ -148,7 +150,9 @@ def test_the_welsh_package_is_in_welsh_with_ids_and_iris_unchanged(courses):
 
     def data(z):
         html = z.read("index.html").decode()
-        return json.loads(re.search(r'<script type="application/json" id="cb-course-data">(.*?)</script>', html, re.S).group(1))
+        return json.loads(
+            re.search(r'<script type="application/json" id="cb-course-data">(.*?)</script>', html, re.S).group(1)
+        )
 
     en, cy = data(english), data(welsh)
     assert cy["course"]["language"] == "cy-GB"
@@ -162,7 +166,9 @@ def test_the_welsh_package_is_in_welsh_with_ids_and_iris_unchanged(courses):
 
     assert iris(en["tracking"]) == iris(cy["tracking"])  # statement IRIs
     assert en["questions"].keys() == cy["questions"].keys()  # interaction ids
-    assert [q["requirements"] for q in en["questions"].values()] == [q["requirements"] for q in cy["questions"].values()]
+    assert [q["requirements"] for q in en["questions"].values()] == [
+        q["requirements"] for q in cy["questions"].values()
+    ]
     lesson = next(iter(cy["tracking"]["lessons"].values()))
     assert set(lesson["definition"]["name"]) == {"en-GB", "cy-GB"}  # both languages in the language maps
     assert lesson["definition"]["name"]["cy-GB"].startswith("⟦")
@@ -204,8 +210,10 @@ def test_matching_targets_keep_the_source_order_in_every_language(courses):
 def schema(name: str) -> etree.XMLSchema:
     folder = os.environ.get("COURSEBUILD_XLIFF_SCHEMAS")
     if not folder or not (Path(folder) / name).is_file():
-        pytest.skip(f"set COURSEBUILD_XLIFF_SCHEMAS to a folder holding the OASIS schema {name} (no PyPI or npm "
-                    "package ships it; see docs/translation.md)")
+        pytest.skip(
+            f"set COURSEBUILD_XLIFF_SCHEMAS to a folder holding the OASIS schema {name} (no PyPI or npm "
+            "package ships it; see docs/translation.md)"
+        )
     return etree.XMLSchema(etree.parse(str(Path(folder) / name)))
 
 
@@ -228,7 +236,10 @@ def test_exported_files_have_the_core_structure(courses, fmt):
         ns = {"x": XLIFF2}
         assert root.get("version") == "2.0" and root.get("srcLang") == "en-GB" and root.get("trgLang") == "cy"
         for unit in root.iterfind(".//x:unit", ns):
-            assert [etree.QName(c).localname for c in unit] in (["notes", "segment"], ["notes", "originalData", "segment"])
+            assert [etree.QName(c).localname for c in unit] in (
+                ["notes", "segment"],
+                ["notes", "originalData", "segment"],
+            )
             assert re.fullmatch(r"[\w.:-]+", unit.get("id"))  # xs:NMTOKEN
             segment = unit.find("x:segment", ns)
             assert set(segment.attrib) <= {"id", "state", "canResegment", "subState"}
@@ -260,22 +271,40 @@ def corrupt(path: Path, how) -> None:
 
 BAD = {
     "not XML": (lambda t: t.replace("</xliff>", "</xlif>"), r":\d+: error: not well-formed XML"),
-    "wrong source": (lambda t: t.replace("<source>Which is an example?", "<source>Which is an exemple?", 1),
-                     r":\d+: error: unit 'q.q-first-1.prompt.0.1': the source text differs"),
-    "unknown unit id": (lambda t: t.replace('<unit id="title">', '<unit id="no-such-unit">', 1),
-                        r":\d+: error: unknown unit id 'no-such-unit' in course.yml"),
-    "placeholder removed": (lambda t: re.sub(r'(<target>⟦\d+⟧Some )<pc [^>]*>(⟦\d+⟧text)</pc>', r"\1\2", t, count=1),
-                            r":\d+: error: unit 'body.0.1' translation: placeholder '1' missing"),
-    "unknown placeholder": (lambda t: re.sub(r'(<target>⟦\d+⟧Some <pc id=")1"', r'\g<1>9"', t, count=1),
-                            r":\d+: error: unit 'body.0.1' translation: placeholder id '9' is not in the source"),
-    "placeholder twice": (lambda t: re.sub(r'(<target>⟦\d+⟧Some (<pc [^>]*>⟦\d+⟧text</pc>))', r"\1\2", t, count=1),
-                          r":\d+: error: unit 'body.0.1' translation: placeholder '1' appears more than once"),
-    "paired code as standalone": (lambda t: re.sub(r'(<target>⟦\d+⟧Some )<pc ([^>]*)>⟦\d+⟧text</pc>', r"\1<ph \2/>", t, count=1),
-                                  r":\d+: error: unit 'body.0.1' translation: placeholder '1' must be a paired code"),
-    "split code": (lambda t: re.sub(r'(<target>⟦\d+⟧Some )<pc id="1"[^>]*>(⟦\d+⟧text)</pc>', r'\1<sc id="1"/>\2<ec startRef="1"/>', t, count=1),
-                   r":\d+: error: inline element <sc> is not supported"),
-    "unknown file": (lambda t: t.replace('original="lessons/second.md"', 'original="lessons/third.md"'),
-                     r":\d+: error: file 'lessons/third.md' is not a translatable file"),
+    "wrong source": (
+        lambda t: t.replace("<source>Which is an example?", "<source>Which is an exemple?", 1),
+        r":\d+: error: unit 'q.q-first-1.prompt.0.1': the source text differs",
+    ),
+    "unknown unit id": (
+        lambda t: t.replace('<unit id="title">', '<unit id="no-such-unit">', 1),
+        r":\d+: error: unknown unit id 'no-such-unit' in course.yml",
+    ),
+    "placeholder removed": (
+        lambda t: re.sub(r"(<target>⟦\d+⟧Some )<pc [^>]*>(⟦\d+⟧text)</pc>", r"\1\2", t, count=1),
+        r":\d+: error: unit 'body.0.1' translation: placeholder '1' missing",
+    ),
+    "unknown placeholder": (
+        lambda t: re.sub(r'(<target>⟦\d+⟧Some <pc id=")1"', r'\g<1>9"', t, count=1),
+        r":\d+: error: unit 'body.0.1' translation: placeholder id '9' is not in the source",
+    ),
+    "placeholder twice": (
+        lambda t: re.sub(r"(<target>⟦\d+⟧Some (<pc [^>]*>⟦\d+⟧text</pc>))", r"\1\2", t, count=1),
+        r":\d+: error: unit 'body.0.1' translation: placeholder '1' appears more than once",
+    ),
+    "paired code as standalone": (
+        lambda t: re.sub(r"(<target>⟦\d+⟧Some )<pc ([^>]*)>⟦\d+⟧text</pc>", r"\1<ph \2/>", t, count=1),
+        r":\d+: error: unit 'body.0.1' translation: placeholder '1' must be a paired code",
+    ),
+    "split code": (
+        lambda t: re.sub(
+            r'(<target>⟦\d+⟧Some )<pc id="1"[^>]*>(⟦\d+⟧text)</pc>', r'\1<sc id="1"/>\2<ec startRef="1"/>', t, count=1
+        ),
+        r":\d+: error: inline element <sc> is not supported",
+    ),
+    "unknown file": (
+        lambda t: t.replace('original="lessons/second.md"', 'original="lessons/third.md"'),
+        r":\d+: error: file 'lessons/third.md' is not a translatable file",
+    ),
 }
 
 
@@ -321,8 +350,13 @@ def test_a_source_edit_makes_its_unit_stale_with_file_and_line(courses):
     edit(course / "lessons" / "first.md", "Some **text** with a table:", "Some **new text** with a table:")
     result = CliRunner().invoke(main, ["build", str(course), "--lang", "cy", "--out", "dist"])
     assert result.exit_code == 1
-    line = next(i for i, text in enumerate((course / "lessons" / "first.md").read_text().split("\n"), 1) if "new text" in text)
-    assert f"minimal/lessons/first.md:{line}: error: [cy] unit 'body.0.1' (body: paragraph, line {line}) is stale" in result.output
+    line = next(
+        i for i, text in enumerate((course / "lessons" / "first.md").read_text().split("\n"), 1) if "new text" in text
+    )
+    assert (
+        f"minimal/lessons/first.md:{line}: error: [cy] unit 'body.0.1' (body: paragraph, line {line}) is stale"
+        in result.output
+    )
     assert result.output.count("error:") == 1 and not Path("dist").exists()
     status = run("translate", "status", course, "--list")
     assert re.search(r"minimal-course\s+cy\s+98%\s+1\s+0\s+45", status.output), status.output
@@ -339,7 +373,9 @@ def test_missing_units_fail_the_build_with_the_full_list_and_draft_builds_with_a
     (course / "translations" / "cy" / "scenarios" / "ward.yml.yml").unlink()
     result = CliRunner().invoke(main, ["build", str(course), "--lang", "cy", "--out", "dist"])
     assert result.exit_code == 1
-    missing = re.findall(r"minimal/scenarios/ward.yml:\d+: error: \[cy\] unit '([^']+)' .* is not translated", result.output)
+    missing = re.findall(
+        r"minimal/scenarios/ward.yml:\d+: error: \[cy\] unit '([^']+)' .* is not translated", result.output
+    )
     assert len(missing) == 11 and "scenes.start.choices.check.feedback.0.1" in missing, result.output
 
     welsh = package(course, "web", "cy", draft=True).read("index.html").decode()
@@ -364,7 +400,9 @@ def english_hashes(course: Path) -> dict[str, dict[str, str]]:
     hashes = {}
     for fmt, data in result.packages.items():
         files = zipfile.ZipFile(io.BytesIO(data))
-        hashes[result.package_name(fmt)] = {n: hashlib.sha256(files.read(n)).hexdigest() for n in sorted(files.namelist())}
+        hashes[result.package_name(fmt)] = {
+            n: hashlib.sha256(files.read(n)).hexdigest() for n in sorted(files.namelist())
+        }
     return hashes
 
 
@@ -391,5 +429,7 @@ if __name__ == "__main__":  # regenerate the golden hashes
     golden = {}
     for name in ("minimal", "quiz"):
         for package_name, files in english_hashes(FIXTURES / name).items():
-            golden[f"tests/fixtures/{name}:{package_name}"] = {n: h for n, h in files.items() if n != "runtime/coursebuild.js"}
+            golden[f"tests/fixtures/{name}:{package_name}"] = {
+                n: h for n, h in files.items() if n != "runtime/coursebuild.js"
+            }
     GOLDEN.write_text(json.dumps(golden, indent=1, sort_keys=True))

@@ -21,7 +21,9 @@ def test_syntax_error_names_the_line():
 
 
 def test_unknown_key_suggests_the_closest_known_key():
-    doc = parse_yaml("id: c\ntitle: T\nversion: 1.0.0\npathway: foundational\nbase_iri: https://x.org/c\nlessons: [a.md]\npass_mrk: 70\n")
+    doc = parse_yaml(
+        "id: c\ntitle: T\nversion: 1.0.0\npathway: foundational\nbase_iri: https://x.org/c\nlessons: [a.md]\npass_mrk: 70\n"
+    )
     with pytest.raises(ValidationError) as caught:
         CourseConfig.model_validate(doc.data)
     [error] = describe_validation_error(caught.value, doc, CourseConfig)

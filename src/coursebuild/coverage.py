@@ -60,7 +60,11 @@ def _meets(level: Level | None, requirement: Requirement) -> bool:
 
 def course_coverage(course: Course, catalogue: Catalogue) -> CourseCoverage:
     tables = catalogue.tables_for(course.config.pathway, list(course.config.archetypes))
-    rows = {r.id: RequirementCoverage(r) for r in sorted(catalogue.requirements.values(), key=lambda r: _sort_key(r.id)) if r.table in tables}
+    rows = {
+        r.id: RequirementCoverage(r)
+        for r in sorted(catalogue.requirements.values(), key=lambda r: _sort_key(r.id))
+        if r.table in tables
+    }
 
     def assessed(requirement_id: str, where: str, level: Level | None) -> None:
         row = rows.get(requirement_id)
@@ -93,39 +97,62 @@ def course_coverage(course: Course, catalogue: Catalogue) -> CourseCoverage:
 def to_json(reports: list[CourseCoverage]) -> str:
     payload: list[dict[str, Any]] = []
     for report in reports:
-        payload.append({
-            "course": report.course_id,
-            "tables": report.tables,
-            "taught_percent": round(report.percent("taught"), 1),
-            "assessed_percent": round(report.percent("assessed"), 1),
-            "requirements": [
-                {
-                    "id": row.requirement.id,
-                    "table": row.requirement.table,
-                    "factor": row.requirement.factor,
-                    "subfactor": row.requirement.subfactor,
-                    "level": row.requirement.level.value if row.requirement.level else None,
-                    "taught_in": row.taught_in,
-                    "assessed_by": row.assessed_by,
-                    "assessed_below_level": row.assessed_below_level,
-                }
-                for row in report.rows
-            ],
-        })
+        payload.append(
+            {
+                "course": report.course_id,
+                "tables": report.tables,
+                "taught_percent": round(report.percent("taught"), 1),
+                "assessed_percent": round(report.percent("assessed"), 1),
+                "requirements": [
+                    {
+                        "id": row.requirement.id,
+                        "table": row.requirement.table,
+                        "factor": row.requirement.factor,
+                        "subfactor": row.requirement.subfactor,
+                        "level": row.requirement.level.value if row.requirement.level else None,
+                        "taught_in": row.taught_in,
+                        "assessed_by": row.assessed_by,
+                        "assessed_below_level": row.assessed_below_level,
+                    }
+                    for row in report.rows
+                ],
+            }
+        )
     return json.dumps(payload, indent=2) + "\n"
 
 
 def to_csv(reports: list[CourseCoverage]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["course", "requirement", "table", "factor", "subfactor", "level", "taught_in", "assessed_by", "assessed_below_level"])
+    writer.writerow(
+        [
+            "course",
+            "requirement",
+            "table",
+            "factor",
+            "subfactor",
+            "level",
+            "taught_in",
+            "assessed_by",
+            "assessed_below_level",
+        ]
+    )
     for report in reports:
         for row in report.rows:
             r = row.requirement
-            writer.writerow([
-                report.course_id, r.id, r.table, r.factor, r.subfactor or "", r.level.value if r.level else "",
-                " ".join(row.taught_in), " ".join(row.assessed_by), " ".join(row.assessed_below_level),
-            ])
+            writer.writerow(
+                [
+                    report.course_id,
+                    r.id,
+                    r.table,
+                    r.factor,
+                    r.subfactor or "",
+                    r.level.value if r.level else "",
+                    " ".join(row.taught_in),
+                    " ".join(row.assessed_by),
+                    " ".join(row.assessed_below_level),
+                ]
+            )
     return out.getvalue()
 
 
@@ -147,7 +174,9 @@ def to_text(reports: list[CourseCoverage]) -> str:
             if not row.taught:
                 lines.append(f"  NOT TAUGHT   {row.requirement.id} ({_level(row)}): {row.requirement.statement[:70]}")
             elif not row.assessed:
-                note = f"; only below level by {', '.join(row.assessed_below_level)}" if row.assessed_below_level else ""
+                note = (
+                    f"; only below level by {', '.join(row.assessed_below_level)}" if row.assessed_below_level else ""
+                )
                 lines.append(f"  not assessed {row.requirement.id} ({_level(row)}){note}")
     return "\n".join(lines) + "\n"
 
@@ -158,7 +187,7 @@ def _level(row: RequirementCoverage) -> str:
 
 def to_html(reports: list[CourseCoverage]) -> str:
     parts = [
-        "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Requirement coverage</title>",
+        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8"><title>Requirement coverage</title>',
         "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#1d1d1b}table{border-collapse:collapse}"
         "th,td{border:1px solid #6b6b6b;padding:.3rem .5rem;text-align:left;vertical-align:top}"
         ".gap{background:#fde8e8}</style></head><body><h1>Requirement coverage</h1>",
@@ -167,13 +196,13 @@ def to_html(reports: list[CourseCoverage]) -> str:
         parts.append(
             f"<h2>{html.escape(report.course_id)}</h2><p>{report.percent('taught'):.0f}% taught, "
             f"{report.percent('assessed'):.0f}% assessed at level (tables {html.escape(', '.join(report.tables))}).</p>"
-            "<table><thead><tr><th scope=\"col\">Requirement</th><th scope=\"col\">Level</th><th scope=\"col\">Statement</th>"
-            "<th scope=\"col\">Taught in</th><th scope=\"col\">Assessed by</th></tr></thead><tbody>"
+            '<table><thead><tr><th scope="col">Requirement</th><th scope="col">Level</th><th scope="col">Statement</th>'
+            '<th scope="col">Taught in</th><th scope="col">Assessed by</th></tr></thead><tbody>'
         )
         for row in report.rows:
-            css = "" if row.taught and row.assessed else " class=\"gap\""
+            css = "" if row.taught and row.assessed else ' class="gap"'
             parts.append(
-                f"<tr{css}><th scope=\"row\">{row.requirement.id}</th><td>{_level(row)}</td>"
+                f'<tr{css}><th scope="row">{row.requirement.id}</th><td>{_level(row)}</td>'
                 f"<td>{html.escape(row.requirement.statement)}</td><td>{html.escape(', '.join(row.taught_in) or '—')}</td>"
                 f"<td>{html.escape(', '.join(row.assessed_by) or '—')}</td></tr>"
             )

@@ -88,4 +88,3 @@ class ContentError(CoursebuildError):
         self.problems = problems
         count = len([p for p in problems if p.is_error])
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.")
-

@@ -21,7 +21,9 @@ def mermaid(scenario: ScenarioSource) -> str:
         lines.append(f"    {_node(scene_id)}{shape[0]}{title}{shape[1]}")
     for scene_id, scene in scenario.scenes.items():
         for choice in scene.choices:
-            lines.append(f'    {_node(scene_id)} -->|"{choice.rating.value}: {_label(choice.text, 40)}"| {_node(choice.goto)}')
+            lines.append(
+                f'    {_node(scene_id)} -->|"{choice.rating.value}: {_label(choice.text, 40)}"| {_node(choice.goto)}'
+            )
     lines.append(f"    start((start)) --> {_node(scenario.start)}")
     lines.append("    classDef best stroke:#007f3b,stroke-width:3px")
     lines.append("    classDef unsafe stroke:#b3001b,stroke-width:3px")

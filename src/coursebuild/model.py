@@ -77,7 +77,7 @@ def contrast_ratio(foreground: str, background: str) -> float:
     """WCAG 2.x contrast ratio of two #rrggbb colours."""
 
     def luminance(colour: str) -> float:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -364,7 +364,9 @@ class Media(Strict):
     @model_validator(mode="after")
     def _accessible(self) -> Media:
         if self.kind == "video" and not self.captions:
-            raise ValueError("a video needs 'captions' (a WebVTT .vtt file) so deaf and hard-of-hearing learners can follow it")
+            raise ValueError(
+                "a video needs 'captions' (a WebVTT .vtt file) so deaf and hard-of-hearing learners can follow it"
+            )
         if not self.transcript:
             raise ValueError("give a 'transcript' (Markdown text) for learners who cannot play media")
         if self.captions and not self.captions.endswith(".vtt"):

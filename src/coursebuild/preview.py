@@ -25,12 +25,28 @@ from coursebuild.pipeline.build import compile_course
 from coursebuild.targets import get_target
 
 CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-    ".json": "application/json", ".jsonld": "application/ld+json", ".xml": "application/xml", ".xsd": "application/xml",
-    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml",
-    ".webp": "image/webp", ".mp4": "video/mp4", ".vtt": "text/vtt", ".pdf": "application/pdf",
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".jsonld": "application/ld+json",
+    ".xml": "application/xml",
+    ".xsd": "application/xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".mp4": "video/mp4",
+    ".vtt": "text/vtt",
+    ".pdf": "application/pdf",
 }
-ACTOR = {"objectType": "Agent", "name": "Preview Learner", "account": {"homePage": "http://127.0.0.1", "name": "preview"}}
+ACTOR = {
+    "objectType": "Agent",
+    "name": "Preview Learner",
+    "account": {"homePage": "http://127.0.0.1", "name": "preview"},
+}
 
 
 @dataclass
@@ -107,7 +123,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # keep the terminal for build messages
         pass
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json", extra: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str = "application/json", extra: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -122,10 +140,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(value).encode("utf-8"))
 
     def do_OPTIONS(self) -> None:  # noqa: N802 - CORS preflight for the xAPI endpoint
-        self._send(204, b"", extra={
-            "Access-Control-Allow-Methods": "GET, PUT, POST, DELETE, OPTIONS",
-            "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version",
-        })
+        self._send(
+            204,
+            b"",
+            extra={
+                "Access-Control-Allow-Methods": "GET, PUT, POST, DELETE, OPTIONS",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version",
+            },
+        )
 
     def do_GET(self) -> None:  # noqa: N802
         url = urlsplit(self.path)
@@ -134,14 +156,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, _page(), "text/html; charset=utf-8")
         elif url.path == "/status":
             base = f"http://{self.headers.get('Host', '127.0.0.1')}"
-            self._json({"version": state.version, "errors": state.errors, "format": state.fmt, "launch": state.launch_url(base)})
+            self._json(
+                {
+                    "version": state.version,
+                    "errors": state.errors,
+                    "format": state.fmt,
+                    "launch": state.launch_url(base),
+                }
+            )
         elif url.path == "/wait":
             seen = int(parse_qs(url.query).get("version", ["0"])[0])
             with state.changed:
                 state.changed.wait_for(lambda: state.version != seen, timeout=25)
             self._json({"version": state.version})
         elif url.path.startswith("/content/"):
-            name = url.path[len("/content/"):]
+            name = url.path[len("/content/") :]
             data = state.files.get(name)
             if data is None:
                 self._send(404, b"not found", "text/plain")

@@ -136,9 +136,7 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def describe_validation_error(
-    exc: ValidationError, doc: YamlDocument, model: type[BaseModel]
-) -> list[FieldError]:
+def describe_validation_error(exc: ValidationError, doc: YamlDocument, model: type[BaseModel]) -> list[FieldError]:
     """Turn pydantic's errors into one readable message per problem, each with its line."""
     result = []
     for err in exc.errors(include_url=False):
@@ -147,7 +145,8 @@ def describe_validation_error(
         present = _keys_along(doc, loc)
         last = len(loc) - 1
         clean = tuple(
-            p for i, p in enumerate(loc)
+            p
+            for i, p in enumerate(loc)
             if not (isinstance(p, str) and p not in present and not (i == last and err["type"] == "missing"))
         )
         where = ".".join(str(p) for p in clean) or "(top level)"
@@ -158,20 +157,26 @@ def describe_validation_error(
             owner = _model_at(model, clean[:-1])
             choices = _field_names(owner) if owner else []
             close = difflib.get_close_matches(str(key), choices, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else (
-                f"known keys: {', '.join(choices)}" if choices else "remove it")
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else (f"known keys: {', '.join(choices)}" if choices else "remove it")
+            )
             result.append(FieldError(line, f"unknown key '{where}'", hint))
         elif kind == "missing":
             result.append(FieldError(line, f"missing required key '{where}'", "add it"))
         elif kind == "string_type" and isinstance(err.get("input"), dict) and len(err["input"]) == 1:
-            result.append(FieldError(
-                line, f"'{where}' should be text, but YAML read it as 'key: value' because it contains ': '",
-                "put the whole text in double quotes, or replace ': ' with ' - '",
-            ))
+            result.append(
+                FieldError(
+                    line,
+                    f"'{where}' should be text, but YAML read it as 'key: value' because it contains ': '",
+                    "put the whole text in double quotes, or replace ': ' with ' - '",
+                )
+            )
         else:
             msg = err["msg"]
             if msg.startswith("Value error, "):
-                msg = msg[len("Value error, "):]
+                msg = msg[len("Value error, ") :]
             result.append(FieldError(line, f"'{where}': {msg}" if clean else msg))
     return result
 

@@ -74,14 +74,20 @@ class ClickHouseHttpDouble:
         if parts.path == "/ping":
             return self._send(handler, 200, b"Ok.\n")
         if not self._authorised(handler, params):
-            return self._send(handler, 516, b"Code: 516. DB::Exception: default: Authentication failed. (AUTHENTICATION_FAILED)\n")
+            return self._send(
+                handler, 516, b"Code: 516. DB::Exception: default: Authentication failed. (AUTHENTICATION_FAILED)\n"
+            )
         query = params.get("query", "")
         if query and body:  # INSERT ... FORMAT X in the URL, its data in the body
             query = query.rstrip() + "\n" + body.decode("utf-8")
         elif body:
             query = body.decode("utf-8")
         fmt = params.get("default_format", "TabSeparated")
-        match = FORMAT.search(query.split("\n", 1)[0]) if query.lstrip().upper().startswith("INSERT") else FORMAT.search(query)
+        match = (
+            FORMAT.search(query.split("\n", 1)[0])
+            if query.lstrip().upper().startswith("INSERT")
+            else FORMAT.search(query)
+        )
         if match and not query.lstrip().upper().startswith("INSERT"):
             fmt = match.group(1)
             query = query[: match.start()]
@@ -92,8 +98,12 @@ class ClickHouseHttpDouble:
         except Exception as error:  # ClickHouse answers an exception as HTTP 500 with its text
             return self._send(handler, 500, (str(error).strip() + "\n").encode())
         data = result.bytes() if hasattr(result, "bytes") else bytes(result)
-        return self._send(handler, 200, data, {"X-ClickHouse-Format": fmt,
-                                               "X-ClickHouse-Summary": '{"read_rows":"0","written_rows":"0"}'})
+        return self._send(
+            handler,
+            200,
+            data,
+            {"X-ClickHouse-Format": fmt, "X-ClickHouse-Summary": '{"read_rows":"0","written_rows":"0"}'},
+        )
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:

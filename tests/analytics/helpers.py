@@ -45,20 +45,29 @@ class Learner:
         self.clock = start
         self.registration = str(uuid.uuid4())
 
-    def _statement(self, verb: str, obj: dict[str, Any], tags: dict[str, Any] | None = None,
-                   result: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _statement(
+        self, verb: str, obj: dict[str, Any], tags: dict[str, Any] | None = None, result: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         self.clock += timedelta(minutes=1)
         data = quiz_data()
-        context: dict[str, Any] = {"registration": self.registration,
-                                   "contextActivities": {"grouping": [{"id": data["course"]["id"], "objectType": "Activity"}]}}
+        context: dict[str, Any] = {
+            "registration": self.registration,
+            "contextActivities": {"grouping": [{"id": data["course"]["id"], "objectType": "Activity"}]},
+        }
         if tags:
             context["contextActivities"]["category"] = tags["category"]
             context["contextActivities"]["other"] = tags["other"]
             context["extensions"] = dict(tags["extensions"])
         if self.organisation:
             context.setdefault("extensions", {})[ORGANISATION] = self.organisation
-        statement = {"id": str(uuid.uuid4()), "actor": self.actor, "verb": {"id": VERBS[verb], "display": {"en-US": verb}},
-                     "object": obj, "context": context, "timestamp": self.clock.isoformat().replace("+00:00", "Z")}
+        statement = {
+            "id": str(uuid.uuid4()),
+            "actor": self.actor,
+            "verb": {"id": VERBS[verb], "display": {"en-US": verb}},
+            "object": obj,
+            "context": context,
+            "timestamp": self.clock.isoformat().replace("+00:00", "Z"),
+        }
         if result is not None:
             statement["result"] = result
         return statement
@@ -69,15 +78,26 @@ class Learner:
 
     def answer(self, question_id: str, correct: bool) -> dict[str, Any]:
         q = quiz_data()["questions"][question_id]
-        return self._statement("answered", {"id": q["id"], "objectType": "Activity", "definition": q["definition"]},
-                               q["tags"], {"success": correct, "response": "x", "duration": "PT5S"})
+        return self._statement(
+            "answered",
+            {"id": q["id"], "objectType": "Activity", "definition": q["definition"]},
+            q["tags"],
+            {"success": correct, "response": "x", "duration": "PT5S"},
+        )
 
     def decide(self, scene_id: str, choice: str, rating: str) -> dict[str, Any]:
         scene = quiz_data()["scenarios"]["triage-list"]["scenes"][scene_id]
-        return self._statement("responded", {"id": scene["id"], "objectType": "Activity", "definition": scene["definition"]},
-                               scene["tags"][choice], {"success": rating != "unsafe", "response": choice, "duration": "PT5S",
-                                                       "extensions": {EXTENSIONS["rating"]: rating,
-                                                                      EXTENSIONS["path"]: [scene_id]}})
+        return self._statement(
+            "responded",
+            {"id": scene["id"], "objectType": "Activity", "definition": scene["definition"]},
+            scene["tags"][choice],
+            {
+                "success": rating != "unsafe",
+                "response": choice,
+                "duration": "PT5S",
+                "extensions": {EXTENSIONS["rating"]: rating, EXTENSIONS["path"]: [scene_id]},
+            },
+        )
 
     def outcome(self, verb: str, scaled: float | None = None, duration: str = "PT10M") -> dict[str, Any]:
         result: dict[str, Any] = {"duration": duration}
@@ -93,9 +113,13 @@ class Learner:
 
 
 def void(target_id: str, who: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "actor": who, "verb": {"id": "http://adlnet.gov/expapi/verbs/voided",
-                                                           "display": {"en-US": "voided"}},
-            "object": {"objectType": "StatementRef", "id": target_id}, "timestamp": "2026-03-03T10:00:00Z"}
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": who,
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en-US": "voided"}},
+        "object": {"objectType": "StatementRef", "id": target_id},
+        "timestamp": "2026-03-03T10:00:00Z",
+    }
 
 
 def write_jsonl(path: Path, statements: list[Any]) -> Path:
@@ -134,13 +158,20 @@ class LrsDouble:
     def add(self, statements: list[dict[str, Any]]) -> None:
         for statement in statements:
             self._clock += timedelta(milliseconds=10)
-            self.statements.append({**statement, "stored": self._clock.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                                    "version": "1.0.0"})
+            self.statements.append(
+                {
+                    **statement,
+                    "stored": self._clock.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                    "version": "1.0.0",
+                }
+            )
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(handler.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        self.requests.append({"path": parts.path, "query": query, "headers": {k.lower(): v for k, v in handler.headers.items()}})
+        self.requests.append(
+            {"path": parts.path, "query": query, "headers": {k.lower(): v for k, v in handler.headers.items()}}
+        )
         if self.fail_next:
             return self._send(handler, self.fail_next.pop(0), {"error": "injected"})
         if handler.headers.get("Authorization") != self.expected_auth:
@@ -150,10 +181,12 @@ class LrsDouble:
         if parts.path != "/xapi/statements":
             return self._send(handler, 404, {})
         since, until = query.get("since"), query.get("until")
-        chosen = [s for s in self.statements if (not since or s["stored"] > since) and (not until or s["stored"] <= until)]
+        chosen = [
+            s for s in self.statements if (not since or s["stored"] > since) and (not until or s["stored"] <= until)
+        ]
         offset = int(query.get("offset", 0))
         limit = min(int(query.get("limit", self.page_size)) or self.page_size, self.page_size)
-        page = chosen[offset:offset + limit]
+        page = chosen[offset : offset + limit]
         more = ""
         if offset + limit < len(chosen):
             rest = dict(query, offset=str(offset + limit))

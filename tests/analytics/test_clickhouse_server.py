@@ -39,18 +39,47 @@ def clickhouse(tmp_path):
 def test_chdb_and_the_clickhouse_server_path_give_the_same_figures(tmp_path):
     data = write_jsonl(tmp_path / "s.jsonl", statements_with_bad_data())
     runner = CliRunner()
-    embedded = runner.invoke(main, ["report", str(tmp_path / "embedded"), "--store", str(tmp_path / "chdb"),
-                                    "--courses", str(QUIZ), "--file", str(data)], catch_exceptions=False)
+    embedded = runner.invoke(
+        main,
+        [
+            "report",
+            str(tmp_path / "embedded"),
+            "--store",
+            str(tmp_path / "chdb"),
+            "--courses",
+            str(QUIZ),
+            "--file",
+            str(data),
+        ],
+        catch_exceptions=False,
+    )
     assert embedded.exit_code == 0, embedded.output
     double = ClickHouseHttpDouble(tmp_path / "server-data")  # after the embedded run: one chDB session at a time
     try:
-        server = runner.invoke(main, ["report", str(tmp_path / "server"), "--clickhouse", double.url + "/default",
-                                      "--courses", str(QUIZ), "--file", str(data)], env=CH_ENV, catch_exceptions=False)
+        server = runner.invoke(
+            main,
+            [
+                "report",
+                str(tmp_path / "server"),
+                "--clickhouse",
+                double.url + "/default",
+                "--courses",
+                str(QUIZ),
+                "--file",
+                str(data),
+            ],
+            env=CH_ENV,
+            catch_exceptions=False,
+        )
         assert server.exit_code == 0, server.output
         ran = "\n".join(double.queries)
     finally:
         double.stop()
-    assert "INSERT INTO cb_statements" in ran and "GROUPING SETS" in ran and "INSERT INTO cb_incoming FORMAT JSONEachRow" in ran
+    assert (
+        "INSERT INTO cb_statements" in ran
+        and "GROUPING SETS" in ran
+        and "INSERT INTO cb_incoming FORMAT JSONEachRow" in ran
+    )
     a, b = tables(tmp_path / "embedded"), tables(tmp_path / "server")
     assert a.keys() == b.keys()
     for name in a:
@@ -62,10 +91,14 @@ def test_chdb_and_the_clickhouse_server_path_give_the_same_figures(tmp_path):
 
 def test_wrong_clickhouse_credentials_are_one_line_and_not_echoed(tmp_path, clickhouse):
     data = write_jsonl(tmp_path / "s.jsonl", cohort()[0])
-    result = CliRunner().invoke(main, ["report", str(tmp_path / "out"), "--clickhouse", clickhouse.url, "--courses",
-                                       str(QUIZ), "--file", str(data)],
-                                env={"COURSEBUILD_CLICKHOUSE_USERNAME": "analyst", "COURSEBUILD_CLICKHOUSE_PASSWORD": "nope-pass"})
+    result = CliRunner().invoke(
+        main,
+        ["report", str(tmp_path / "out"), "--clickhouse", clickhouse.url, "--courses", str(QUIZ), "--file", str(data)],
+        env={"COURSEBUILD_CLICKHOUSE_USERNAME": "analyst", "COURSEBUILD_CLICKHOUSE_PASSWORD": "nope-pass"},
+    )
     assert result.exit_code == 1
     assert "nope-pass" not in result.output and len(result.output.strip().splitlines()) == 1
-    result = CliRunner().invoke(main, ["report", str(tmp_path / "out"), "--clickhouse", "ftp://x", "--courses", str(QUIZ)])
+    result = CliRunner().invoke(
+        main, ["report", str(tmp_path / "out"), "--clickhouse", "ftp://x", "--courses", str(QUIZ)]
+    )
     assert result.exit_code == 1 and "http" in result.output

@@ -18,8 +18,12 @@ from tests.analytics.helpers import QUIZ, Learner, LrsDouble, actor, void, write
 
 def run_report(tmp_path: Path, *args: str, env: dict[str, str] | None = None, store: str = "store"):
     runner = CliRunner()
-    result = runner.invoke(main, ["report", str(tmp_path / "out"), "--store", str(tmp_path / store),
-                                  "--courses", str(QUIZ), *args], env=env, catch_exceptions=False)
+    result = runner.invoke(
+        main,
+        ["report", str(tmp_path / "out"), "--store", str(tmp_path / store), "--courses", str(QUIZ), *args],
+        env=env,
+        catch_exceptions=False,
+    )
     return result
 
 
@@ -36,12 +40,22 @@ def cohort() -> tuple[list[dict], dict[str, Learner]]:
     answers T1.2 at awareness level (q-true-false), below the familiarity the report asks for."""
     ann, bob, cy = Learner("ann", "Trust A"), Learner("bob", "Trust B"), Learner("cy", "Trust A")
     statements = [
-        ann.answer("q-single", True), ann.answer("q-fill-in", True), ann.decide("start", "look", "best"),
-        ann.outcome("completed"), ann.outcome("passed", 0.9), ann.terminated("PT20M"),
-        bob.answer("q-single", True), bob.answer("q-fill-in", False), bob.answer("q-numeric", False),
-        bob.decide("start", "ignore", "unsafe"), bob.outcome("completed"), bob.outcome("failed", 0.4),
+        ann.answer("q-single", True),
+        ann.answer("q-fill-in", True),
+        ann.decide("start", "look", "best"),
+        ann.outcome("completed"),
+        ann.outcome("passed", 0.9),
+        ann.terminated("PT20M"),
+        bob.answer("q-single", True),
+        bob.answer("q-fill-in", False),
+        bob.answer("q-numeric", False),
+        bob.decide("start", "ignore", "unsafe"),
+        bob.outcome("completed"),
+        bob.outcome("failed", 0.4),
         bob.terminated("PT10M"),
-        cy.answer("q-true-false", True), cy.decide("start", "later", "acceptable"), cy.terminated("PT1H30S"),
+        cy.answer("q-true-false", True),
+        cy.decide("start", "later", "acceptable"),
+        cy.terminated("PT1H30S"),
     ]
     return statements, {"ann": ann, "bob": bob, "cy": cy}
 
@@ -59,11 +73,20 @@ def test_levels_reached_completion_and_wrong_answers(tmp_path):
     # T1.3: ann (best) and cy (acceptable) reached it; bob's unsafe decision did not.
     assert requirements["T1.3"]["learners_reached_required"] == 2
     attainment = by(table(tmp_path, "attainment"), "requirement", "level")
-    assert attainment[("T1.2", "awareness")]["learners"] == 1 and not attainment[("T1.2", "awareness")]["meets_required"]
-    assert attainment[("T1.2", "familiarity")]["learners"] == 1 and attainment[("T1.2", "familiarity")]["meets_required"]
+    assert (
+        attainment[("T1.2", "awareness")]["learners"] == 1 and not attainment[("T1.2", "awareness")]["meets_required"]
+    )
+    assert (
+        attainment[("T1.2", "familiarity")]["learners"] == 1 and attainment[("T1.2", "familiarity")]["meets_required"]
+    )
     course = table(tmp_path, "courses")[0]
-    assert (course["course"], course["learners"], course["completed"], course["passed"], course["failed"]) == \
-        ("quiz-course", 3, 2, 1, 1)
+    assert (course["course"], course["learners"], course["completed"], course["passed"], course["failed"]) == (
+        "quiz-course",
+        3,
+        2,
+        1,
+        1,
+    )
     assert course["pass_rate"] == 50 and course["mean_score_percent"] == 65
     assert course["median_minutes"] == 20  # 10 min, 20 min, 60.5 min
     wrong = by(table(tmp_path, "wrong_answers"), "item")
@@ -95,13 +118,30 @@ def test_bad_data_is_counted_listed_and_left_out(tmp_path):
     to_void = learners["bob"].answer("q-true-false", True)  # would give bob T1.2 evidence at awareness
     no_actor = ann.answer("q-multiple", True)
     del no_actor["actor"]
-    lines = statements + [duplicate, wrong_version, unknown, untagged, to_void, void(to_void["id"], actor("bob")),
-                          no_actor, "{not json", json.dumps({"id": "not-a-uuid"})]
+    lines = statements + [
+        duplicate,
+        wrong_version,
+        unknown,
+        untagged,
+        to_void,
+        void(to_void["id"], actor("bob")),
+        no_actor,
+        "{not json",
+        json.dumps({"id": "not-a-uuid"}),
+    ]
     result = run_report(tmp_path, "--file", str(write_jsonl(tmp_path / "s.jsonl", lines)))
     assert result.exit_code == 0, result.output
     counts = {r["class"]: r["statements"] for r in table(tmp_path, "quality")}
-    assert counts == {"ok": len(statements), "duplicate": 1, "other-version": 1, "unknown-activity": 1, "untagged": 1,
-                      "voided": 1, "voiding": 1, "malformed": 3}
+    assert counts == {
+        "ok": len(statements),
+        "duplicate": 1,
+        "other-version": 1,
+        "unknown-activity": 1,
+        "untagged": 1,
+        "voided": 1,
+        "voiding": 1,
+        "malformed": 3,
+    }
     listed = {(r["class"], r["id"]) for r in table(tmp_path, "quality_list")}
     assert ("voided", to_void["id"]) in listed and ("duplicate", duplicate["id"]) in listed
     # None of them is in the figures: the same as the clean data set.
@@ -119,8 +159,9 @@ def test_a_voiding_statement_arriving_later_removes_an_earlier_statement(tmp_pat
     assert by(table(tmp_path, "requirements"), "requirement")["T1.1"]["learners_reached_required"] == 2
     bob_single = statements[6]
     assert bob_single["actor"]["name"] == "bob"
-    result = run_report(tmp_path, "--file", str(write_jsonl(tmp_path / "b.jsonl", [void(bob_single["id"], actor("bob")),
-                                                                                    bob_single])))
+    result = run_report(
+        tmp_path, "--file", str(write_jsonl(tmp_path / "b.jsonl", [void(bob_single["id"], actor("bob")), bob_single]))
+    )
     assert result.exit_code == 0
     assert by(table(tmp_path, "requirements"), "requirement")["T1.1"]["learners_reached_required"] == 1
     counts = {r["class"]: r["statements"] for r in table(tmp_path, "quality")}
@@ -220,8 +261,12 @@ def test_credentials_are_never_printed_nor_in_the_report(tmp_path, lrs_double):
     written = "".join(p.read_text() for p in (tmp_path / "out").rglob("*") if p.is_file()) + result.output
     assert "s3cret-pass" not in written and lrs_double.expected_auth.split()[1] not in written
     # a wrong password: a one-line error that names the environment variables, not the password
-    result = run_report(tmp_path, "--lrs", lrs_double.endpoint,
-                        env={"COURSEBUILD_LRS_USERNAME": "reader", "COURSEBUILD_LRS_PASSWORD": "wrong-pass"})
+    result = run_report(
+        tmp_path,
+        "--lrs",
+        lrs_double.endpoint,
+        env={"COURSEBUILD_LRS_USERNAME": "reader", "COURSEBUILD_LRS_PASSWORD": "wrong-pass"},
+    )
     assert result.exit_code == 1 and "HTTP 401" in result.output and "wrong-pass" not in result.output
     assert len(result.output.strip().splitlines()) == 1
     # credentials in the URL are refused without echoing them
@@ -234,8 +279,19 @@ def test_credentials_stay_out_of_the_process_arguments(tmp_path, lrs_double):
     statements, _ = cohort()
     lrs_double.add(statements)
     env = dict(os.environ, **CREDENTIALS)
-    argv = [sys.executable, "-m", "coursebuild", "report", str(tmp_path / "out"), "--store", str(tmp_path / "store"),
-            "--courses", str(QUIZ), "--lrs", lrs_double.endpoint]
+    argv = [
+        sys.executable,
+        "-m",
+        "coursebuild",
+        "report",
+        str(tmp_path / "out"),
+        "--store",
+        str(tmp_path / "store"),
+        "--courses",
+        str(QUIZ),
+        "--lrs",
+        lrs_double.endpoint,
+    ]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "s3cret-pass" not in " ".join(argv) + done.stdout + done.stderr
@@ -256,10 +312,17 @@ def test_an_lrs_clickhouse_table_is_read_in_place(tmp_path):
 
     statements, _ = cohort()
     with ChdbStore(tmp_path / "store") as store:
-        store.execute("CREATE TABLE xapi_events_all (event_id UUID, emission_time DateTime64(6), event String) "
-                      "ENGINE = MergeTree ORDER BY (emission_time, event_id)")
-        store.insert_rows("xapi_events_all", [{"event_id": s["id"], "emission_time": s["timestamp"][:19].replace("T", " "),
-                                               "event": json.dumps(s)} for s in statements])
+        store.execute(
+            "CREATE TABLE xapi_events_all (event_id UUID, emission_time DateTime64(6), event String) "
+            "ENGINE = MergeTree ORDER BY (emission_time, event_id)"
+        )
+        store.insert_rows(
+            "xapi_events_all",
+            [
+                {"event_id": s["id"], "emission_time": s["timestamp"][:19].replace("T", " "), "event": json.dumps(s)}
+                for s in statements
+            ],
+        )
     result = run_report(tmp_path, "--clickhouse-table", "xapi_events_all")
     assert result.exit_code == 0, result.output
     assert by(table(tmp_path, "requirements"), "requirement")["T1.1"]["learners_reached_required"] == 2

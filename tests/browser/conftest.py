@@ -26,8 +26,16 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCORM_AGAIN = HERE / "node_modules" / "scorm-again" / "dist"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 10_000
 
 
@@ -65,7 +73,7 @@ class LmsServer:
 
     def path_of(self, url: str) -> Path:
         assert url.startswith(self.url), f"{url} is not served by {self.url}"
-        return self.root / url[len(self.url):].split("?")[0]
+        return self.root / url[len(self.url) :].split("?")[0]
 
     def add_file(self, folder: str, name: str, text: str) -> str:
         """Write a file under a unique subfolder of `folder` and return its URL."""
@@ -143,8 +151,9 @@ def launch_href(package_dir: Path) -> str:
         by_tag.setdefault(local(element), []).append(element)
     organizations = by_tag["organizations"][0]
     default = organizations.get("default")
-    organization = next((o for o in by_tag["organization"] if o.get("identifier") == default),
-                        by_tag["organization"][0])
+    organization = next(
+        (o for o in by_tag["organization"] if o.get("identifier") == default), by_tag["organization"][0]
+    )
     item = next(i for i in organization.iter() if local(i) == "item" and i.get("identifierref"))
     resource = next(r for r in by_tag["resource"] if r.get("identifier") == item.get("identifierref"))
     return resource.get("href", "") + item.get("parameters", "")
@@ -196,8 +205,14 @@ def launch_in_lms(lms_server: LmsServer):
     package_url is the SCO's URL, or an unzipped package's folder URL (ending in "/"), whose manifest names
     the SCO. version is "1.2" or "2004"; mode "iframe" or "popup"; state a previous LmsSession.state()."""
 
-    def launch(page: Page, package_url: str, version: str, mode: str = "iframe",
-               state: dict[str, Any] | None = None, commit_failures: int = 0) -> LmsSession:
+    def launch(
+        page: Page,
+        package_url: str,
+        version: str,
+        mode: str = "iframe",
+        state: dict[str, Any] | None = None,
+        commit_failures: int = 0,
+    ) -> LmsSession:
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         assert version in ("1.2", "2004"), f"version must be '1.2' or '2004', not {version!r}"

@@ -31,7 +31,9 @@ class Course:
         if not self.frame.evaluate("document.querySelector('.course-nav__details').open"):
             self.frame.click(".course-nav__details > summary")
         link = f'.course-nav a[href="#page-{page_id}"]'
-        folded = f'details.course-nav__group:not([open]):has(a[href="#page-{page_id}"])'  # a large course's module, folded
+        folded = (
+            f'details.course-nav__group:not([open]):has(a[href="#page-{page_id}"])'  # a large course's module, folded
+        )
         if self.frame.locator(folded).count():
             self.frame.click(f"{folded} > summary")
         self.frame.click(link)
@@ -83,8 +85,10 @@ class Course:
                 points.nth(min(3, points.count() - 1)).click()
 
     def sequence(self, question_id: str, mode: str) -> list[str]:
-        return self.question(question_id, mode).locator(".sequence__item").evaluate_all(
-            "items => items.map(li => li.getAttribute('data-item'))"
+        return (
+            self.question(question_id, mode)
+            .locator(".sequence__item")
+            .evaluate_all("items => items.map(li => li.getAttribute('data-item'))")
         )
 
     def check(self, question_id: str) -> str:

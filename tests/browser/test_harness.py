@@ -30,12 +30,24 @@ def cmi_of(state: dict, version: str) -> dict:
     cmi = state["cmi"]
     if version == "1.2":
         core = cmi["core"]
-        return {"learner": core["student_id"], "location": core["lesson_location"], "status": core["lesson_status"],
-                "raw": core["score"]["raw"], "suspend_data": cmi["suspend_data"], "exit": core["exit"],
-                "interaction": cmi["interactions"]["0"]}
-    return {"learner": cmi["learner_id"], "location": cmi["location"],
-            "status": (cmi["completion_status"], cmi["success_status"]), "raw": cmi["score"]["raw"],
-            "suspend_data": cmi["suspend_data"], "exit": cmi["exit"], "interaction": cmi["interactions"]["0"]}
+        return {
+            "learner": core["student_id"],
+            "location": core["lesson_location"],
+            "status": core["lesson_status"],
+            "raw": core["score"]["raw"],
+            "suspend_data": cmi["suspend_data"],
+            "exit": core["exit"],
+            "interaction": cmi["interactions"]["0"],
+        }
+    return {
+        "learner": cmi["learner_id"],
+        "location": cmi["location"],
+        "status": (cmi["completion_status"], cmi["success_status"]),
+        "raw": cmi["score"]["raw"],
+        "suspend_data": cmi["suspend_data"],
+        "exit": cmi["exit"],
+        "interaction": cmi["interactions"]["0"],
+    }
 
 
 @pytest.mark.parametrize("how", ["button", "pagehide"])
@@ -62,7 +74,8 @@ def test_well_behaved_sco_has_no_violations(page, launch_in_lms, fixture_url, ve
 
     calls = session.calls()
     assert [calls[0]["method"], calls[-1]["method"]] == (
-        ["LMSInitialize", "LMSFinish"] if version == "1.2" else ["Initialize", "Terminate"])
+        ["LMSInitialize", "LMSFinish"] if version == "1.2" else ["Initialize", "Terminate"]
+    )
     assert set(calls[0]) == {"method", "args", "result", "errorCode", "t"}
     errors = [(call["method"], call["args"], call["errorCode"]) for call in calls if call["errorCode"] != "0"]
     # SCORM 2004: reading an element the LMS never set is error 403 "data model element value not initialized"
@@ -102,53 +115,128 @@ def cut(text: str) -> str:
 INIT_12, INIT_2004 = "api.LMSInitialize('');", "api.Initialize('');"
 MISBEHAVIOUR = [  # (id, version, script run in the SCO frame, the violations expected)
     ("double initialise", "1.2", f"{INIT_12} api.LMSInitialize('')", ["LMSInitialize called 2 times"]),
-    ("call before initialise", "1.2", f"api.LMSGetValue('cmi.core.entry'); {INIT_12}",
-     ['LMSGetValue("cmi.core.entry") before LMSInitialize']),
-    ("call after finish", "1.2", f"{INIT_12} api.LMSFinish(''); api.LMSSetValue('cmi.suspend_data', 'x')",
-     ['LMSSetValue("cmi.suspend_data", "x") after LMSFinish']),
-    ("double finish", "1.2", f"{INIT_12} api.LMSFinish(''); api.LMSFinish('')",
-     ["LMSFinish called 2 times", 'LMSFinish("") after LMSFinish']),
+    (
+        "call before initialise",
+        "1.2",
+        f"api.LMSGetValue('cmi.core.entry'); {INIT_12}",
+        ['LMSGetValue("cmi.core.entry") before LMSInitialize'],
+    ),
+    (
+        "call after finish",
+        "1.2",
+        f"{INIT_12} api.LMSFinish(''); api.LMSSetValue('cmi.suspend_data', 'x')",
+        ['LMSSetValue("cmi.suspend_data", "x") after LMSFinish'],
+    ),
+    (
+        "double finish",
+        "1.2",
+        f"{INIT_12} api.LMSFinish(''); api.LMSFinish('')",
+        ["LMSFinish called 2 times", 'LMSFinish("") after LMSFinish'],
+    ),
     ("argument", "1.2", f"{INIT_12} api.LMSCommit('now')", ['LMSCommit("now"): the argument must be ""']),
-    ("1.2 suspend_data over 4096", "1.2", f"{INIT_12} api.LMSSetValue('cmi.suspend_data', 'x'.repeat(5000))",
-     ["LMSSetValue(cmi.suspend_data): 5000 characters, over the SCORM 1.2 limit of 4096"]),
-    ("1.2 lesson_location over 255", "1.2", f"{INIT_12} api.LMSSetValue('cmi.core.lesson_location', 'p'.repeat(256))",
-     ["LMSSetValue(cmi.core.lesson_location): 256 characters, over the SCORM 1.2 limit of 255",
-      f'LMSSetValue("cmi.core.lesson_location", {cut("p" * 256)}) returned "false" (error 405)']),
-    ("incorrect in 1.2", "1.2",
-     f"{INIT_12} api.LMSSetValue('cmi.interactions.0.id', 'q1');"
-     "api.LMSSetValue('cmi.interactions.0.result', 'incorrect')",
-     ['LMSSetValue(cmi.interactions.0.result, "incorrect"): not in the SCORM 1.2 vocabulary '
-      "(correct, wrong, unanticipated, neutral)"]),
-    ("1.2 status vocabulary", "1.2", f"{INIT_12} api.LMSSetValue('cmi.core.lesson_status', 'complete')",
-     ['LMSSetValue(cmi.core.lesson_status, "complete"): not in the SCORM 1.2 vocabulary '
-      "(passed, completed, failed, incomplete, browsed)",
-      'LMSSetValue("cmi.core.lesson_status", "complete") returned "false" (error 405)']),
-    ("1.2 set fails", "1.2", f"{INIT_12} api.LMSSetValue('cmi.core.score.raw', 'abc')",
-     ['LMSSetValue("cmi.core.score.raw", "abc") returned "false" (error 405)']),
-    ("finish without commit", "1.2",
-     f"{INIT_12} api.LMSCommit(''); api.LMSSetValue('cmi.core.exit', 'suspend'); api.LMSFinish('')",
-     ["LMSFinish without an explicit LMSCommit after the last LMSSetValue"]),
-    ("1.2 interaction field before id", "1.2", f"{INIT_12} api.LMSSetValue('cmi.interactions.0.result', 'wrong')",
-     ["LMSSetValue(cmi.interactions.0.result) before cmi.interactions.0.id"]),
+    (
+        "1.2 suspend_data over 4096",
+        "1.2",
+        f"{INIT_12} api.LMSSetValue('cmi.suspend_data', 'x'.repeat(5000))",
+        ["LMSSetValue(cmi.suspend_data): 5000 characters, over the SCORM 1.2 limit of 4096"],
+    ),
+    (
+        "1.2 lesson_location over 255",
+        "1.2",
+        f"{INIT_12} api.LMSSetValue('cmi.core.lesson_location', 'p'.repeat(256))",
+        [
+            "LMSSetValue(cmi.core.lesson_location): 256 characters, over the SCORM 1.2 limit of 255",
+            f'LMSSetValue("cmi.core.lesson_location", {cut("p" * 256)}) returned "false" (error 405)',
+        ],
+    ),
+    (
+        "incorrect in 1.2",
+        "1.2",
+        f"{INIT_12} api.LMSSetValue('cmi.interactions.0.id', 'q1');"
+        "api.LMSSetValue('cmi.interactions.0.result', 'incorrect')",
+        [
+            'LMSSetValue(cmi.interactions.0.result, "incorrect"): not in the SCORM 1.2 vocabulary '
+            "(correct, wrong, unanticipated, neutral)"
+        ],
+    ),
+    (
+        "1.2 status vocabulary",
+        "1.2",
+        f"{INIT_12} api.LMSSetValue('cmi.core.lesson_status', 'complete')",
+        [
+            'LMSSetValue(cmi.core.lesson_status, "complete"): not in the SCORM 1.2 vocabulary '
+            "(passed, completed, failed, incomplete, browsed)",
+            'LMSSetValue("cmi.core.lesson_status", "complete") returned "false" (error 405)',
+        ],
+    ),
+    (
+        "1.2 set fails",
+        "1.2",
+        f"{INIT_12} api.LMSSetValue('cmi.core.score.raw', 'abc')",
+        ['LMSSetValue("cmi.core.score.raw", "abc") returned "false" (error 405)'],
+    ),
+    (
+        "finish without commit",
+        "1.2",
+        f"{INIT_12} api.LMSCommit(''); api.LMSSetValue('cmi.core.exit', 'suspend'); api.LMSFinish('')",
+        ["LMSFinish without an explicit LMSCommit after the last LMSSetValue"],
+    ),
+    (
+        "1.2 interaction field before id",
+        "1.2",
+        f"{INIT_12} api.LMSSetValue('cmi.interactions.0.result', 'wrong')",
+        ["LMSSetValue(cmi.interactions.0.result) before cmi.interactions.0.id"],
+    ),
     ("2004 double initialise", "2004", f"{INIT_2004} api.Initialize('')", ["Initialize called 2 times"]),
-    ("2004 call after terminate", "2004", f"{INIT_2004} api.Terminate(''); api.GetValue('cmi.location')",
-     ['GetValue("cmi.location") after Terminate']),
-    ("2004 suspend_data over 64000", "2004", f"{INIT_2004} api.SetValue('cmi.suspend_data', 'x'.repeat(64001))",
-     ["SetValue(cmi.suspend_data): 64001 characters, over the SCORM 2004 limit of 64000",
-      f'SetValue("cmi.suspend_data", {cut("x" * 64001)}) returned "false" (error 406)']),
-    ("2004 location over 1000", "2004", f"{INIT_2004} api.SetValue('cmi.location', 'p'.repeat(1001))",
-     ["SetValue(cmi.location): 1001 characters, over the SCORM 2004 limit of 1000",
-      f'SetValue("cmi.location", {cut("p" * 1001)}) returned "false" (error 406)']),
-    ("wrong in 2004", "2004",
-     f"{INIT_2004} api.SetValue('cmi.interactions.0.id', 'q1'); api.SetValue('cmi.interactions.0.result', 'wrong')",
-     ['SetValue(cmi.interactions.0.result, "wrong"): not in the SCORM 2004 vocabulary '
-      "(correct, incorrect, unanticipated, neutral)",
-      'SetValue("cmi.interactions.0.result", "wrong") returned "false" (error 406)']),
-    ("2004 interaction field before id", "2004", f"{INIT_2004} api.SetValue('cmi.interactions.0.type', 'choice')",
-     ["SetValue(cmi.interactions.0.type) before cmi.interactions.0.id",
-      'SetValue("cmi.interactions.0.type", "choice") returned "false" (error 408)']),
-    ("2004 terminate without commit", "2004", f"{INIT_2004} api.SetValue('cmi.exit', 'normal'); api.Terminate('')",
-     ["Terminate without an explicit Commit after the last SetValue"]),
+    (
+        "2004 call after terminate",
+        "2004",
+        f"{INIT_2004} api.Terminate(''); api.GetValue('cmi.location')",
+        ['GetValue("cmi.location") after Terminate'],
+    ),
+    (
+        "2004 suspend_data over 64000",
+        "2004",
+        f"{INIT_2004} api.SetValue('cmi.suspend_data', 'x'.repeat(64001))",
+        [
+            "SetValue(cmi.suspend_data): 64001 characters, over the SCORM 2004 limit of 64000",
+            f'SetValue("cmi.suspend_data", {cut("x" * 64001)}) returned "false" (error 406)',
+        ],
+    ),
+    (
+        "2004 location over 1000",
+        "2004",
+        f"{INIT_2004} api.SetValue('cmi.location', 'p'.repeat(1001))",
+        [
+            "SetValue(cmi.location): 1001 characters, over the SCORM 2004 limit of 1000",
+            f'SetValue("cmi.location", {cut("p" * 1001)}) returned "false" (error 406)',
+        ],
+    ),
+    (
+        "wrong in 2004",
+        "2004",
+        f"{INIT_2004} api.SetValue('cmi.interactions.0.id', 'q1'); api.SetValue('cmi.interactions.0.result', 'wrong')",
+        [
+            'SetValue(cmi.interactions.0.result, "wrong"): not in the SCORM 2004 vocabulary '
+            "(correct, incorrect, unanticipated, neutral)",
+            'SetValue("cmi.interactions.0.result", "wrong") returned "false" (error 406)',
+        ],
+    ),
+    (
+        "2004 interaction field before id",
+        "2004",
+        f"{INIT_2004} api.SetValue('cmi.interactions.0.type', 'choice')",
+        [
+            "SetValue(cmi.interactions.0.type) before cmi.interactions.0.id",
+            'SetValue("cmi.interactions.0.type", "choice") returned "false" (error 408)',
+        ],
+    ),
+    (
+        "2004 terminate without commit",
+        "2004",
+        f"{INIT_2004} api.SetValue('cmi.exit', 'normal'); api.Terminate('')",
+        ["Terminate without an explicit Commit after the last SetValue"],
+    ),
 ]
 
 
@@ -174,8 +262,10 @@ def test_scorm_again_accepts_what_the_harness_flags(page, launch_in_lms, fixture
     assert len(session.violations()) == 5
 
 
-@pytest.mark.parametrize(("version", "exit", "entry"), [
-    ("1.2", "suspend", "resume"), ("1.2", "", ""), ("2004", "suspend", "resume"), ("2004", "normal", "")])
+@pytest.mark.parametrize(
+    ("version", "exit", "entry"),
+    [("1.2", "suspend", "resume"), ("1.2", "", ""), ("2004", "suspend", "resume"), ("2004", "normal", "")],
+)
 def test_resume_preloads_the_previous_state(page, launch_in_lms, fixture_url, version, exit, entry):
     first = launch_in_lms(page, fixture_url(f"{SCO[version]}?exit={exit}&data=saved%3A42"), version)
     assert first.sco.evaluate("sco.entry") == "ab-initio"

@@ -92,8 +92,10 @@ def test_every_question_type_with_the_keyboard_only(page, launch_in_lms, package
 
     finish(session)
     recorded = {i["id"]: i for i in interactions(session)}
-    assert all(recorded[q]["result"] == "correct" for q in ("q-single", "q-multiple", "q-true-false", "q-fill-in",
-                                                             "q-numeric", "q-matching", "q-sequencing"))
+    assert all(
+        recorded[q]["result"] == "correct"
+        for q in ("q-single", "q-multiple", "q-true-false", "q-fill-in", "q-numeric", "q-matching", "q-sequencing")
+    )
     assert recorded["q-likert-1"]["learner_response"] == "4" and recorded["q-likert-2"]["learner_response"] == "2"
 
 

@@ -21,7 +21,11 @@ from tests.lrs.fixtures import lrs, real_lrs  # noqa: F401  (fixtures)
 REPO = Path(__file__).resolve().parent.parent.parent
 COURSES = discover_courses(REPO / "courses")
 IDS = [c.name for c in COURSES]
-LEARNER = {"objectType": "Agent", "name": "Sam Patel", "account": {"homePage": "https://lms.example.org", "name": "sam"}}
+LEARNER = {
+    "objectType": "Agent",
+    "name": "Sam Patel",
+    "account": {"homePage": "https://lms.example.org", "name": "sam"},
+}
 OUTCOMES = ("completed", "passed", "failed")
 
 
@@ -73,8 +77,14 @@ class Learner:
             self.context.on("weberror", lambda e: self.errors.append(str(e.error)))
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and "coursebuild" in m.text and self.errors.append(m.text))
-        url = self.lrs.create_launch(self.au_url, actor=LEARNER, registration=self.registration, mode=mode,
-                                     move_on=self.move_on, return_url=self.lrs.return_url if return_url else None)
+        url = self.lrs.create_launch(
+            self.au_url,
+            actor=LEARNER,
+            registration=self.registration,
+            mode=mode,
+            move_on=self.move_on,
+            return_url=self.lrs.return_url if return_url else None,
+        )
         self.registration = self.lrs.session(url).registration
         self.page.goto(url)
         course = Course(self.page)
@@ -90,13 +100,20 @@ class Learner:
 
     def outcome_verbs(self) -> list[str]:
         """completed/passed/failed accepted in the registration, in order, over every session."""
-        return [s["verb"]["id"].rsplit("/", 1)[-1] for s in self.lrs.statements
-                if (s.get("context") or {}).get("registration") == self.registration
-                and s["verb"]["id"].rsplit("/", 1)[-1] in OUTCOMES]
+        return [
+            s["verb"]["id"].rsplit("/", 1)[-1]
+            for s in self.lrs.statements
+            if (s.get("context") or {}).get("registration") == self.registration
+            and s["verb"]["id"].rsplit("/", 1)[-1] in OUTCOMES
+        ]
 
     def stored(self, verbs=("answered", "responded")) -> list[dict]:
-        return [s for s in self.lrs.statements if (s.get("context") or {}).get("registration") == self.registration
-                and s["verb"]["id"].rsplit("/", 1)[-1] in verbs]
+        return [
+            s
+            for s in self.lrs.statements
+            if (s.get("context") or {}).get("registration") == self.registration
+            and s["verb"]["id"].rsplit("/", 1)[-1] in verbs
+        ]
 
     def close(self) -> None:
         if self.context is not None:
@@ -114,8 +131,11 @@ def learner(lrs, browser, cmi5_packages, request):  # noqa: F811
 
 def assert_no_refusals(lrs, learner, allow_abandoned: bool = False) -> None:  # noqa: F811
     lrs.assert_clean(allow_abandoned=allow_abandoned)
-    refused = [r for r in lrs.requests if r.get("path", "").startswith("/xapi/") and (r.get("status") or 0) >= 400
-               and r.get("status") != 404]
+    refused = [
+        r
+        for r in lrs.requests
+        if r.get("path", "").startswith("/xapi/") and (r.get("status") or 0) >= 400 and r.get("status") != 404
+    ]
     assert refused == [], refused
     assert learner.errors == [], learner.errors
 
@@ -194,8 +214,11 @@ def test_pass_then_relaunch_here_elsewhere_and_in_review(lrs, learner, course_di
 @pytest.mark.parametrize("course_dir", COURSES, ids=IDS)
 def test_tab_closed_mid_attempt_then_relaunch(lrs, learner, course_dir):  # noqa: F811
     course = learner.launch()
-    lesson = next(p["id"] for p in course.data["pages"] if p["kind"] == "lesson" and
-                  course.data["lessons"][p["lesson"]]["questions"])
+    lesson = next(
+        p["id"]
+        for p in course.data["pages"]
+        if p["kind"] == "lesson" and course.data["lessons"][p["lesson"]]["questions"]
+    )
     course.open(lesson)
     question = course.data["lessons"][lesson.removeprefix("lesson-")]["questions"][0]
     course.fill(question, "check")
@@ -205,8 +228,10 @@ def test_tab_closed_mid_attempt_then_relaunch(lrs, learner, course_dir):  # noqa
     assert course.current_page() == f"page-{lesson}"
     assert question in course.frame.evaluate("Object.keys(coursebuild.state().answers)")
     learner.leave()
-    assert any(s["object"]["id"].endswith(f"/question/{question}") or f"/question/{question}/" in s["object"]["id"]
-               for s in learner.stored(("answered",)))
+    assert any(
+        s["object"]["id"].endswith(f"/question/{question}") or f"/question/{question}/" in s["object"]["id"]
+        for s in learner.stored(("answered",))
+    )
     assert learner.outcome_verbs() == []
     assert_no_refusals(lrs, learner, allow_abandoned=True)
 
@@ -247,8 +272,11 @@ def test_network_drop_during_exit(lrs, learner, course_dir):  # noqa: F811
     wait_for(lambda: learner.page.evaluate("coursebuild.tracker.primary.queue.length") == 0, message="queue drained")
     learner.leave()
     stored = {s["id"]: s for s in lrs.statements}
-    replaced = {s["context"]["extensions"].get(EXTENSIONS["replaces"]): s for s in stored.values()
-                if s.get("context", {}).get("extensions", {}).get(EXTENSIONS["replaces"])}
+    replaced = {
+        s["context"]["extensions"].get(EXTENSIONS["replaces"]): s
+        for s in stored.values()
+        if s.get("context", {}).get("extensions", {}).get(EXTENSIONS["replaces"])
+    }
     answers = [s for s in undelivered if s["verb"]["id"].rsplit("/", 1)[-1] in ("answered", "responded")]
     assert answers, "the test should have left answers undelivered"
     for statement in answers:
@@ -269,8 +297,12 @@ def test_launch_methods_and_return_url(lrs, page, lms_server, cmi5_packages, met
     au_url, move_on = cmi5_packages(COURSES[0])
     url = lrs.create_launch(au_url, actor=LEARNER, move_on=move_on, return_url=lrs.return_url)
     if method == "AnyWindow-frame":
-        player = lms_server.add_file("players", "player.html", f'<!doctype html><html lang="en"><title>LMS</title>'
-                                     f'<iframe id="au" title="course" src="{url}" width="1000" height="800"></iframe>')
+        player = lms_server.add_file(
+            "players",
+            "player.html",
+            f'<!doctype html><html lang="en"><title>LMS</title>'
+            f'<iframe id="au" title="course" src="{url}" width="1000" height="800"></iframe>',
+        )
         page.goto(player)
         au = page.locator("iframe#au").element_handle().content_frame()
     elif method == "OwnWindow-new-window":

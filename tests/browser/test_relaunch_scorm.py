@@ -22,8 +22,10 @@ def status(state: dict, version: str) -> tuple[str, str]:
     cmi = state["cmi"]
     if version == "1.2":
         lesson = cmi["core"]["lesson_status"]
-        return ("completed" if lesson in ("completed", "passed", "failed") else lesson,
-                lesson if lesson in ("passed", "failed") else "unknown")
+        return (
+            "completed" if lesson in ("completed", "passed", "failed") else lesson,
+            lesson if lesson in ("passed", "failed") else "unknown",
+        )
     return cmi["completion_status"], cmi["success_status"]
 
 

@@ -52,15 +52,22 @@ def cmi5_launch(lrs: TestLRS, url: str, who: dict, organisation: str) -> str:
     session.launch_data["contextTemplate"]["extensions"][ORGANISATION] = organisation
     key = ("state", session.activity_id, agent_key(who), session.registration, cmi5.LAUNCH_DATA)
     document = lrs.documents[key]
-    lrs.documents[key] = type(document)(json.dumps(session.launch_data).encode(), document.content_type, document.updated)
+    lrs.documents[key] = type(document)(
+        json.dumps(session.launch_data).encode(), document.content_type, document.updated
+    )
     return launch
 
 
 def finish(page, lrs: TestLRS, who: dict) -> None:
     leave(page)
     try:
-        wait_for(lambda: any(s["verb"]["id"].endswith("terminated") and s["actor"]["account"]["name"] == who["account"]["name"]
-                             for s in lrs.statements), message=f"terminated of {who['name']}")
+        wait_for(
+            lambda: any(
+                s["verb"]["id"].endswith("terminated") and s["actor"]["account"]["name"] == who["account"]["name"]
+                for s in lrs.statements
+            ),
+            message=f"terminated of {who['name']}",
+        )
     except AssertionError:
         raise AssertionError(f"{who['name']}: no terminated; violations {lrs.violations}") from None
     page.context.close()
@@ -73,8 +80,22 @@ def new_page(browser):
 
 
 def report(tmp_path: Path, endpoint: str, *extra: str):
-    result = CliRunner().invoke(main, ["report", str(tmp_path / "out"), "--store", str(tmp_path / "store"), "--courses",
-                                       str(QUIZ), "--lrs", endpoint, *extra], env=LRS_ENV, catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            str(tmp_path / "out"),
+            "--store",
+            str(tmp_path / "store"),
+            "--courses",
+            str(QUIZ),
+            "--lrs",
+            endpoint,
+            *extra,
+        ],
+        env=LRS_ENV,
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return result
 
@@ -137,11 +158,17 @@ def test_report_from_a_real_lrs_matches_what_learners_did(fresh_lrs, xapi_packag
     assert organisations["(none given)"]["learners"] == 1
 
     # Ann's correct answer to q-single is voided in the LRS, and one statement is re-sent (the LRS keeps one copy).
-    ann_single = next(s for s in lrs.statements if s["actor"]["account"]["name"] == "ann"
-                      and s["object"]["id"].endswith("/question/q-single"))
-    voiding = {"id": str(uuid.uuid4()), "actor": ann, "verb": {"id": "http://adlnet.gov/expapi/verbs/voided",
-                                                               "display": {"en-US": "voided"}},
-               "object": {"objectType": "StatementRef", "id": ann_single["id"]}}
+    ann_single = next(
+        s
+        for s in lrs.statements
+        if s["actor"]["account"]["name"] == "ann" and s["object"]["id"].endswith("/question/q-single")
+    )
+    voiding = {
+        "id": str(uuid.uuid4()),
+        "actor": ann,
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en-US": "voided"}},
+        "object": {"objectType": "StatementRef", "id": ann_single["id"]},
+    }
     assert real.post([voiding])[0] == 200
     assert real.post([{k: v for k, v in ann_single.items() if k not in ("stored", "authority", "version")}])[0] == 200
     # An export of the same statements (duplicates of what the LRS gave) is read too.
@@ -164,8 +191,10 @@ def test_report_from_a_real_lrs_matches_what_learners_did(fresh_lrs, xapi_packag
     for width in (1280, 390):
         view = browser.new_page(viewport={"width": width, "height": 900})
         view.goto((tmp_path / "out" / "report.html").as_uri())
-        results = Axe().run(view, options={"runOnly": {"type": "tag", "values": [
-            "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}})
+        results = Axe().run(
+            view,
+            options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}},
+        )
         violations = results.response["violations"]
         assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
         view.close()

@@ -77,8 +77,13 @@ def test_resume_where_the_learner_left(page, launch_in_lms, packages, fmt, brows
 
 @pytest.mark.parametrize("fmt", ["scorm12", "scorm2004"])
 def test_corrupt_or_old_resume_data_starts_cleanly(page, launch_in_lms, packages, fmt):
-    state = {"cmi": {"suspend_data": "[0,\"0.9\",5]" if fmt == "scorm2004" else "not json at all",
-                     "location": "lesson-second", "core": {"lesson_location": "lesson-second"}}}
+    state = {
+        "cmi": {
+            "suspend_data": '[0,"0.9",5]' if fmt == "scorm2004" else "not json at all",
+            "location": "lesson-second",
+            "core": {"lesson_location": "lesson-second"},
+        }
+    }
     session, course = launch(page, launch_in_lms, packages, fmt, state=state)
     assert course.current_page() == "page-home"
     course.open("lesson-types")
@@ -126,7 +131,9 @@ def test_every_question_type_is_reported_exactly(page, launch_in_lms, packages, 
     for question_id in course.data["lessons"]["types"]["questions"]:
         course.fill(question_id, "check")
         feedback = course.check(question_id)
-        assert feedback == ("Thank you: your answer has been recorded." if question_id == "q-likert" else "Correct."), question_id
+        assert feedback == ("Thank you: your answer has been recorded." if question_id == "q-likert" else "Correct."), (
+            question_id
+        )
     finish(session)
     recorded = {i["id"]: i for i in interactions(session)}
     v12 = fmt == "scorm12"
@@ -162,13 +169,18 @@ def test_wrong_answers_are_reported_in_each_versions_vocabulary(page, launch_in_
     assert (objectives["T1.1"]["status"] if fmt == "scorm12" else objectives["T1.1"]["success_status"]) == "failed"
 
 
-@pytest.mark.parametrize("rating, path, results, objective", [
-    ("best", ["look"], ["correct"], "passed"),
-    ("unsafe", ["ignore"], ["incorrect"], "failed"),
-    ("acceptable", ["later", "report"], ["neutral", "correct"], "passed"),
-])
+@pytest.mark.parametrize(
+    "rating, path, results, objective",
+    [
+        ("best", ["look"], ["correct"], "passed"),
+        ("unsafe", ["ignore"], ["incorrect"], "failed"),
+        ("acceptable", ["later", "report"], ["neutral", "correct"], "passed"),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["scorm12", "scorm2004"])
-def test_scenario_paths_are_recorded_decision_by_decision(page, launch_in_lms, packages, fmt, rating, path, results, objective):
+def test_scenario_paths_are_recorded_decision_by_decision(
+    page, launch_in_lms, packages, fmt, rating, path, results, objective
+):
     session, course = launch(page, launch_in_lms, packages, fmt)
     assert course.play("triage-list", rating) == path
     ending = "Patient safe" if rating != "unsafe" else "A delay"
@@ -178,7 +190,9 @@ def test_scenario_paths_are_recorded_decision_by_decision(page, launch_in_lms, p
     assert [d["id"] for d in decisions] == ["triage-list-" + s for s in (["start", "middle"][: len(path)])]
     v12 = fmt == "scorm12"
     letters = {"look": "a", "later": "b", "ignore": "c", "report": "a"}
-    assert [d["student_response" if v12 else "learner_response"] for d in decisions] == [letters[c] if v12 else c for c in path]
+    assert [d["student_response" if v12 else "learner_response"] for d in decisions] == [
+        letters[c] if v12 else c for c in path
+    ]
     assert [d["result"] for d in decisions] == [("wrong" if v12 and r == "incorrect" else r) for r in results]
     objectives = {o["id"]: o for o in cmi(session)["objectives"].values()}
     assert (objectives["T1.3"]["status"] if v12 else objectives["T1.3"]["success_status"]) == objective
@@ -206,15 +220,19 @@ def test_scenarios_count_towards_the_score_as_configured(page, launch_in_lms, un
     assert data["score"]["raw"] == "88" and data["success_status"] == "passed"
 
 
-def test_shuffled_options_keep_pinned_ones_and_the_order_survives_resume(page, launch_in_lms, unzip_package, tmp_path, browser):
+def test_shuffled_options_keep_pinned_ones_and_the_order_survives_resume(
+    page, launch_in_lms, unzip_package, tmp_path, browser
+):
     import shutil
 
     course_dir = tmp_path / "shuffle"
     shutil.copytree(FIXTURES / "quiz", course_dir)
     shutil.copy(FIXTURES / "requirements.yml", tmp_path / "requirements.yml")
     options = "\n".join(f"  - {{id: o{i}, text: Option {i}{', correct: true' if i == 1 else ''}}}" for i in range(1, 8))
-    extra = (f"\n```question\nid: q-a4\ntype: single\nlevel: awareness\nprompt: Pick option 1.\noptions:\n{options}\n"
-             "  - {id: none, text: None of the above, pinned: true}\n```\n")
+    extra = (
+        f"\n```question\nid: q-a4\ntype: single\nlevel: awareness\nprompt: Pick option 1.\noptions:\n{options}\n"
+        "  - {id: none, text: None of the above, pinned: true}\n```\n"
+    )
     assessment = course_dir / "assessment.md"
     assessment.write_text(assessment.read_text().replace("draw: 2", "draw: 4") + extra)
     result = build_course(course_dir, ["scorm2004"], tmp_path / "out")
@@ -223,7 +241,9 @@ def test_shuffled_options_keep_pinned_ones_and_the_order_survives_resume(page, l
     session = launch_in_lms(page, url, "2004")
     course = Course(session.sco)
     course.open("assessment")
-    order = course.question("q-a4", "assessment").locator(".option").evaluate_all("els => els.map(e => e.dataset.option)")
+    order = (
+        course.question("q-a4", "assessment").locator(".option").evaluate_all("els => els.map(e => e.dataset.option)")
+    )
     assert order[-1] == "none"  # pinned in place
     assert sorted(order[:-1]) == [f"o{i}" for i in range(1, 8)] and order[:-1] != [f"o{i}" for i in range(1, 8)]
     finish(session)
@@ -231,7 +251,10 @@ def test_shuffled_options_keep_pinned_ones_and_the_order_survives_resume(page, l
     resumed = launch_in_lms(second, url, "2004", state=session.committed())
     again = Course(resumed.sco)
     again.open("assessment")
-    assert again.question("q-a4", "assessment").locator(".option").evaluate_all("els => els.map(e => e.dataset.option)") == order
+    assert (
+        again.question("q-a4", "assessment").locator(".option").evaluate_all("els => els.map(e => e.dataset.option)")
+        == order
+    )
     finish(resumed)
     second.close()
 

@@ -15,7 +15,11 @@ from tests.lrs.fixtures import lrs, real_lrs  # noqa: F401  (fixtures)
 from tests.profile_rules import problems as profile_problems
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-LEARNER = {"objectType": "Agent", "name": "Jane Doe", "account": {"homePage": "https://lms.example.org", "name": "jane"}}
+LEARNER = {
+    "objectType": "Agent",
+    "name": "Jane Doe",
+    "account": {"homePage": "https://lms.example.org", "name": "jane"},
+}
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +88,9 @@ def test_every_question_type_as_an_answered_statement(page, lrs, xapi_packages):
     leave(page)
     wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
     lrs.assert_clean()
-    answered = {s["object"]["id"].split("/question/")[1]: s for s in lrs.statements_of() if s["verb"]["id"].endswith("answered")}
+    answered = {
+        s["object"]["id"].split("/question/")[1]: s for s in lrs.statements_of() if s["verb"]["id"].endswith("answered")
+    }
     expected = {
         "q-single": ("choice", "b", ["b"]),
         "q-multiple": ("choice", "a[,]c", ["a[,]c"]),
@@ -197,7 +203,11 @@ def test_browse_mode_sends_no_outcome(page, lrs, xapi_packages):  # noqa: F811
 
 def test_a_tincan_launch(page, lrs, xapi_packages):  # noqa: F811
     activity = "https://learning.example.org/xapi/courses/quiz-course"
-    page.goto(lrs.create_tincan_launch(xapi_packages["xapi"], LEARNER, activity, registration="6fa9e0c6-7a49-4a4e-8f53-2f3b8e0d1c11"))
+    page.goto(
+        lrs.create_tincan_launch(
+            xapi_packages["xapi"], LEARNER, activity, registration="6fa9e0c6-7a49-4a4e-8f53-2f3b8e0d1c11"
+        )
+    )
     Course(page).complete(passing=True)
     leave(page)
     wait_for(lambda: any(s["verb"]["id"].endswith("terminated") for s in lrs.statements), message="terminated")
@@ -230,7 +240,13 @@ def test_statements_arrive_exactly_once_when_the_lrs_misbehaves(page, lrs, xapi_
     lrs.assert_clean()
 
 
-def test_a_scorm_package_with_embedded_credentials_reports_as_the_scorm_learner(page, lrs, launch_in_lms, unzip_package, tmp_path):  # noqa: F811
+def test_a_scorm_package_with_embedded_credentials_reports_as_the_scorm_learner(
+    page,
+    lrs,  # noqa: F811 (the fixture, not the import)
+    launch_in_lms,
+    unzip_package,
+    tmp_path,
+):
     from urllib.parse import parse_qs, urlsplit
 
     from coursebuild.targets import EmbeddedLrs

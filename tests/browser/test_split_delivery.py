@@ -49,7 +49,9 @@ def test_lessons_load_when_opened_and_answers_survive_a_relaunch(page, launch_in
     course = Course(session.sco)
     assert course.current_page() == "page-home"
     course.frame.wait_for_function("document.querySelector('#page-lesson-types:not([data-src])')")  # read ahead
-    assert "second.js" not in requested and not any(r.startswith("search-") for r in requested)  # nothing more until it is needed
+    assert "second.js" not in requested and not any(
+        r.startswith("search-") for r in requested
+    )  # nothing more until it is needed
     course.open("lesson-types")
     course.fill(QUESTION, "check")
     assert course.check(QUESTION)
@@ -132,7 +134,10 @@ def test_the_contents_fold_by_module_and_open_where_the_learner_is(page, split) 
     course.open("lesson-types")
     group = page.locator("details.course-nav__group:has(a[href='#page-lesson-types'])")
     assert group.evaluate("d => d.open")
-    assert page.locator("#page-lesson-types h1").inner_text() == page.locator(".course-nav a[href='#page-lesson-types']").inner_text()
+    assert (
+        page.locator("#page-lesson-types h1").inner_text()
+        == page.locator(".course-nav a[href='#page-lesson-types']").inner_text()
+    )
     group.locator("> summary").click()  # the learner folds it ...
     course.next()  # ... and moves on inside the same module
     assert not group.evaluate("d => d.open")
@@ -152,11 +157,14 @@ def test_search_over_an_index_in_parts_finds_every_lesson_in_course_order(page, 
         (course / names[-1]).write_text(
             f"---\nid: l{i:03d}\ntitle: Lesson {i}\nminutes: 5\nlevel: awareness\nobjectives: [Find a lesson]\n---\n\n"
             f"# Lesson {i}\n\n"
-            f"Every lesson mentions triage; this one is about {word}.\n", encoding="utf-8")
+            f"Every lesson mentions triage; this one is about {word}.\n",
+            encoding="utf-8",
+        )
     (course / "course.yml").write_text(
         "id: many-lessons\ntitle: Many lessons\nversion: 1.0.0\npathway: foundational\nformats: [web]\n"
         "base_iri: https://learning.example.org/xapi/courses/many\nlessons:\n" + "".join(f"  - {n}\n" for n in names),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = build_course(course, ["web"], tmp_path / "out")
     assert result.ok, [p.format() for p in result.problems.errors]
     with zipfile.ZipFile(tmp_path / "out" / result.package_name("web")) as archive:

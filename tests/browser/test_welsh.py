@@ -57,7 +57,10 @@ def test_the_welsh_package_runs_cleanly_under_the_strict_scorm_harness(page, lau
     assert course.check("q-single") == "Cywir."
     assert "adran wedi’u cwblhau" in session.sco.inner_text("#cb-progress")
     course.complete(passing=True)
-    assert "Rydych chi wedi pasio" in session.sco.inner_text("#cb-assessment-result") or course.current_page() == "page-results"
+    assert (
+        "Rydych chi wedi pasio" in session.sco.inner_text("#cb-assessment-result")
+        or course.current_page() == "page-results"
+    )
     finish(session)
     state = session.committed()["cmi"]
     status = state["core"]["lesson_status"] if version == "1.2" else state["success_status"]
@@ -74,7 +77,9 @@ def test_welsh_cmi5_statements_carry_cy_gb_and_the_english_iris(page, lrs, welsh
     wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
     lrs.assert_clean()
     statements = lrs.statements_of()
-    assert {"initialized", "experienced", "answered", "responded", "completed", "passed", "terminated"} <= set(lrs.verbs_of())
+    assert {"initialized", "experienced", "answered", "responded", "completed", "passed", "terminated"} <= set(
+        lrs.verbs_of()
+    )
     assert {s["context"].get("language") for s in statements} == {"cy-GB"}
     answered = [s for s in statements if s["verb"]["id"].endswith("/answered")]
     for statement in answered:
@@ -88,8 +93,10 @@ def test_welsh_cmi5_statements_carry_cy_gb_and_the_english_iris(page, lrs, welsh
 WIDTHS = {"phone": 320, "desktop": 1280}
 STATES = {
     "home": lambda c: None,
-    "lesson-feedback": lambda c: [c.open("lesson-types")] + [(c.fill(q, "check", correct=False), c.check(q))
-                                                             for q in c.data["lessons"]["types"]["questions"]],
+    "lesson-feedback": lambda c: (
+        [c.open("lesson-types")]
+        + [(c.fill(q, "check", correct=False), c.check(q)) for q in c.data["lessons"]["types"]["questions"]]
+    ),
     "scenario-ending": lambda c: c.play("triage-list", "unsafe"),
     "assessment-review": lambda c: c.take_assessment(correct=False),
     "results-certificate": lambda c: c.complete(passing=True),

@@ -22,8 +22,18 @@ from coursebuild.inspector import PackageError, inspect_package
 from tests.conftest import FIXTURES
 
 FORMATS = ("scorm12", "scorm2004", "cmi5", "xapi")
-HOSTILE_NAMES = ["../evil.txt", "/abs/path.html", "C:\\win.html", "a/../../b", "IMSMANIFEST.XML", "dir/", "é/ü.html",
-                 "x" * 300, "nul\x00.html", "imsmanifest.xml"]
+HOSTILE_NAMES = [
+    "../evil.txt",
+    "/abs/path.html",
+    "C:\\win.html",
+    "a/../../b",
+    "IMSMANIFEST.XML",
+    "dir/",
+    "é/ü.html",
+    "x" * 300,
+    "nul\x00.html",
+    "imsmanifest.xml",
+]
 PEAK_LIMIT = 96 * 1024 * 1024
 
 
@@ -71,7 +81,7 @@ def apply_member_change(members, change):
     index %= len(members)
     name, data = members[index]
     if kind == "drop":
-        return members[:index] + members[index + 1:]
+        return members[:index] + members[index + 1 :]
     if kind == "garble":
         members[index] = (name, arg)
     elif kind == "rename":
@@ -112,7 +122,9 @@ def run_inspect(data: bytes) -> None:
         assert (sorted(os.listdir(tmp)), sorted(os.listdir("."))) == before, "inspect wrote a file"
 
 
-fuzz_settings = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+fuzz_settings = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 @fuzz_settings

@@ -23,16 +23,60 @@ from tests.conftest import FIXTURES
 
 COURSES = ("minimal", "quiz")
 # What authors type that means something to YAML, front matter or our Markdown rules.
-TOKENS = ["\n", "---\n", ":", ": ", "- ", "  ", "\t", "#", "[", "]", "{", "}", "|", ">", "&a", "*a", "!!python/object ",
-          "'", '"', "`", "```", "::: ", ":::\n", "?", "id: ", "requirements: ", "level: ", "type: ", "answer: ",
-          "\ufeff", "\r\n", "\x00", "\u202e", "é", "😀", "../", "null", "~", "1e999", "-1", "[[", "]]", "<script>"]
+TOKENS = [
+    "\n",
+    "---\n",
+    ":",
+    ": ",
+    "- ",
+    "  ",
+    "\t",
+    "#",
+    "[",
+    "]",
+    "{",
+    "}",
+    "|",
+    ">",
+    "&a",
+    "*a",
+    "!!python/object ",
+    "'",
+    '"',
+    "`",
+    "```",
+    "::: ",
+    ":::\n",
+    "?",
+    "id: ",
+    "requirements: ",
+    "level: ",
+    "type: ",
+    "answer: ",
+    "\ufeff",
+    "\r\n",
+    "\x00",
+    "\u202e",
+    "é",
+    "😀",
+    "../",
+    "null",
+    "~",
+    "1e999",
+    "-1",
+    "[[",
+    "]]",
+    "<script>",
+]
 ENCODING_DAMAGE = [b"\xff\xfe", b"\xc3", b"\x80\x80", b"\xed\xa0\x80"]
 ERROR_LINE = re.compile(r"^(?P<where>[^\s:][^:]*(?::\d+)?): (error|warning): \S")
 
 
 def fixture_files(name: str) -> list[str]:
     root = FIXTURES / name
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.suffix in {".yml", ".md"})
+    return sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.suffix in {".yml", ".md"}
+    )
 
 
 text_edit = st.one_of(
@@ -56,9 +100,9 @@ def apply(path: Path, edit: tuple) -> None:
     if kind == "insert":
         data = data[:at] + "".join(arg).encode("utf-8", "surrogatepass") + data[at:]
     elif kind == "delete":
-        data = data[:at] + data[at + arg:]
+        data = data[:at] + data[at + arg :]
     elif kind == "duplicate":
-        data = data[:at + arg] + data[at:]
+        data = data[: at + arg] + data[at:]
     elif kind == "bytes":
         data = data[:at] + arg + data[at:]
     elif kind == "truncate":
@@ -107,7 +151,9 @@ def assert_clean_outcome(result, out: Path | None) -> None:
 
 
 mutations = st.lists(st.tuples(st.integers(0, 50), text_edit), min_size=1, max_size=3)
-fuzz_settings = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+fuzz_settings = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 @fuzz_settings

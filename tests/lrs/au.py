@@ -60,8 +60,9 @@ class ScriptedAU:
         h.update(extra)
         return h
 
-    def xapi(self, method: str, resource: str, params: dict[str, Any] | None = None, body: Any = None,
-             **headers: str) -> Response:
+    def xapi(
+        self, method: str, resource: str, params: dict[str, Any] | None = None, body: Any = None, **headers: str
+    ) -> Response:
         url = self.endpoint + resource + ("?" + urlencode(params) if params else "")
         return http(method, url, body, self.headers(**headers))
 
@@ -72,8 +73,12 @@ class ScriptedAU:
         return r
 
     def state_params(self, state_id: str = cmi5.LAUNCH_DATA) -> dict[str, str]:
-        return {"stateId": state_id, "activityId": self.activity_id, "agent": json.dumps(self.actor),
-                "registration": self.registration}
+        return {
+            "stateId": state_id,
+            "activityId": self.activity_id,
+            "agent": json.dumps(self.actor),
+            "registration": self.registration,
+        }
 
     def get_launch_data(self) -> Response:
         r = self.xapi("GET", "activities/state", self.state_params())
@@ -90,8 +95,15 @@ class ScriptedAU:
         assert self.get_launch_data().status == 200
         assert self.get_prefs().status in (200, 404)
 
-    def statement(self, verb: str, *, defined: bool = True, result: dict[str, Any] | None = None,
-                  moveon: bool | None = None, **extra: Any) -> dict[str, Any]:
+    def statement(
+        self,
+        verb: str,
+        *,
+        defined: bool = True,
+        result: dict[str, Any] | None = None,
+        moveon: bool | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         """A statement built the way cmi5 asks: context from the contextTemplate, registration, categories."""
         context = copy.deepcopy(self.launch_data.get("contextTemplate", {}))
         context["registration"] = self.registration
@@ -105,9 +117,12 @@ class ScriptedAU:
         if verb in (cmi5.PASSED, cmi5.FAILED) and "masteryScore" in self.launch_data:
             context.setdefault("extensions", {})[cmi5.MASTERYSCORE] = self.launch_data["masteryScore"]
         st: dict[str, Any] = {
-            "id": str(uuid.uuid4()), "timestamp": now(), "actor": self.actor,
+            "id": str(uuid.uuid4()),
+            "timestamp": now(),
+            "actor": self.actor,
             "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[-1]}},
-            "object": {"objectType": "Activity", "id": self.activity_id}, "context": context,
+            "object": {"objectType": "Activity", "id": self.activity_id},
+            "context": context,
         }
         if result is not None:
             st["result"] = result
@@ -126,8 +141,14 @@ class ScriptedAU:
         return self.statement(cmi5.COMPLETED, result={"completion": True, "duration": "PT1M0.5S"})
 
     def passed(self, scaled: float = 0.9) -> dict[str, Any]:
-        return self.statement(cmi5.PASSED, result={"success": True, "duration": "PT2M", "score": {
-            "scaled": scaled, "raw": round(scaled * 10), "min": 0, "max": 10}})
+        return self.statement(
+            cmi5.PASSED,
+            result={
+                "success": True,
+                "duration": "PT2M",
+                "score": {"scaled": scaled, "raw": round(scaled * 10), "min": 0, "max": 10},
+            },
+        )
 
     def failed(self, scaled: float = 0.5) -> dict[str, Any]:
         return self.statement(cmi5.FAILED, result={"success": False, "duration": "PT2M", "score": {"scaled": scaled}})

@@ -13,16 +13,17 @@ from .validators import requirement_texts
 
 VERB = "http://adlnet.gov/expapi/verbs/"
 LAUNCHED, INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED = (
-    VERB + v for v in ("launched", "initialized", "completed", "passed", "failed", "terminated"))
-ABANDONED, WAIVED, SATISFIED = (
-    "https://w3id.org/xapi/adl/verbs/" + v for v in ("abandoned", "waived", "satisfied"))
+    VERB + v for v in ("launched", "initialized", "completed", "passed", "failed", "terminated")
+)
+ABANDONED, WAIVED, SATISFIED = ("https://w3id.org/xapi/adl/verbs/" + v for v in ("abandoned", "waived", "satisfied"))
 VOIDED = VERB + "voided"
 AU_VERBS = {INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED}
 CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon"
 EXT = "https://w3id.org/xapi/cmi5/context/extensions/"
 SESSIONID, MASTERYSCORE, LAUNCHMODE, LAUNCHURL, MOVEON, LAUNCHPARAMETERS = (
-    EXT + e for e in ("sessionid", "masteryscore", "launchmode", "launchurl", "moveon", "launchparameters"))
+    EXT + e for e in ("sessionid", "masteryscore", "launchmode", "launchurl", "moveon", "launchparameters")
+)
 PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 LAUNCH_DATA = "LMS.LaunchData"
 LEARNER_PREFS = "cmi5LearnerPreferences"
@@ -34,7 +35,7 @@ SECTION_TEXTS = {
     "§9.5.1": "scaled: a decimal value between 0 and 1 (inclusive); raw: an integer value between min and max.",
     "§9.5.5.1": "progress: an integer value between 0 and 100 (inclusive).",
     "§11": "The AU SHOULD write cmi5LearnerPreferences as a JSON object with languagePreference and "
-           "audioPreference (\"on\"/\"off\").",
+    'audioPreference ("on"/"off").',
 }
 
 
@@ -165,8 +166,7 @@ class Checker:
             if verb != INITIALIZED or not defined:
                 self.fail("9.3.0.0-4", f"first statement of the session is {short}, not a cmi5 initialized")
             if not s.prefs_fetched:
-                self.fail("11.0.0.0-3", "no GET of the cmi5LearnerPreferences agent profile before the first "
-                                        "statement")
+                self.fail("11.0.0.0-3", "no GET of the cmi5LearnerPreferences agent profile before the first statement")
             if not s.launch_data_fetched:
                 self.fail("10.2.1.0-4", "no GET of the LMS.LaunchData state document before the first statement")
         if verb == VOIDED:
@@ -184,8 +184,10 @@ class Checker:
             self.fail("10.2.1.0-6", "statement has no context")
             context = {}
         if context.get("registration") != s.registration:
-            self.fail("9.6.1.0-1", f"context.registration {context.get('registration')!r} is not the launch "
-                                   f"registration {s.registration}")
+            self.fail(
+                "9.6.1.0-1",
+                f"context.registration {context.get('registration')!r} is not the launch registration {s.registration}",
+            )
         session_value = (context.get("extensions") or {}).get(SESSIONID)
         if session_value is None:
             self.fail("9.6.3.1-4", "context.extensions has no cmi5 sessionid")
@@ -225,15 +227,25 @@ class Checker:
             self._check_defined(st, verb, short, result, score, context, obj)
         return self.out
 
-    def _check_defined(self, st: dict[str, Any], verb: str, short: str, result: dict[str, Any],
-                       score: dict[str, Any] | None, context: dict[str, Any], obj: dict[str, Any]) -> None:
+    def _check_defined(
+        self,
+        st: dict[str, Any],
+        verb: str,
+        short: str,
+        result: dict[str, Any],
+        score: dict[str, Any] | None,
+        context: dict[str, Any],
+        obj: dict[str, Any],
+    ) -> None:
         s = self.s
         if obj.get("id") != s.activity_id:
             self.fail("8.1.5.0-6", f"object.id {obj.get('id')!r} is not the launch activityId {s.activity_id}")
         judged_verb = verb in (COMPLETED, PASSED, FAILED)
         if judged_verb and s.launch_mode != "Normal":
-            self.fail("10.2.2.0-2" if s.launch_mode == "Browse" else "10.2.2.0-3",
-                      f"{short} statement in {s.launch_mode} mode")
+            self.fail(
+                "10.2.2.0-2" if s.launch_mode == "Browse" else "10.2.2.0-3",
+                f"{short} statement in {s.launch_mode} mode",
+            )
         # 9.3 verb ordering within the session and the registration
         if verb in s.defined_verbs:
             self.fail("9.3.0.0-2", f"duplicate {short} in the session")
@@ -269,8 +281,10 @@ class Checker:
                 self.fail("9.3.5.0-2", f"failed with scaled {scaled} >= masteryScore {s.mastery_score}")
             sent = (context.get("extensions") or {}).get(MASTERYSCORE)
             if sent is None or not isinstance(sent, (int, float)) or abs(sent - s.mastery_score) > 1e-9:
-                self.fail("9.6.3.2-2", f"{short}: context extension masteryscore is {sent!r}, LaunchData says "
-                                       f"{s.mastery_score}")
+                self.fail(
+                    "9.6.3.2-2",
+                    f"{short}: context extension masteryscore is {sent!r}, LaunchData says {s.mastery_score}",
+                )
 
 
 def short_verb(statement: dict[str, Any]) -> str:
@@ -286,8 +300,13 @@ def session_of(statement: dict[str, Any]) -> Any:
 def satisfied(move_on: str, verbs: list[str]) -> bool:
     """cmi5_spec.md §13.1.4 moveOn, given the defined verbs accepted for one AU in one registration."""
     done, passed = COMPLETED in verbs, PASSED in verbs
-    return {"Passed": passed, "Completed": done, "CompletedAndPassed": done and passed,
-            "CompletedOrPassed": done or passed, "NotApplicable": True}[move_on]
+    return {
+        "Passed": passed,
+        "Completed": done,
+        "CompletedAndPassed": done and passed,
+        "CompletedOrPassed": done or passed,
+        "NotApplicable": True,
+    }[move_on]
 
 
 def new_uuid() -> str:

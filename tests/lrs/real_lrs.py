@@ -33,12 +33,28 @@ class RealLrs:
     @classmethod
     def start(cls) -> RealLrs:
         workdir = tempfile.TemporaryDirectory(prefix="coursebuild-real-lrs-")
-        env = dict(os.environ, MODELS_REPO="memory", STORAGE_REPO="local", AUTH_REPO="test",
-                   EVENTS_REPO="test", SERVICE_AWAIT_UPDATES="true", EXPRESS_PORT="1",  # real_lrs.js picks a port
-                   FS_LOCAL_STORAGE_DIR=workdir.name, EXPRESS_MORGAN_DIRECTORY=str(Path(workdir.name, "logs")),
-                   WINSTON_CONSOLE_LEVEL="error", NODE_NO_WARNINGS="1")
-        proc = subprocess.Popen(["node", str(HERE / "real_lrs.js")], cwd=workdir.name, env=env, text=True,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        env = dict(
+            os.environ,
+            MODELS_REPO="memory",
+            STORAGE_REPO="local",
+            AUTH_REPO="test",
+            EVENTS_REPO="test",
+            SERVICE_AWAIT_UPDATES="true",
+            EXPRESS_PORT="1",  # real_lrs.js picks a port
+            FS_LOCAL_STORAGE_DIR=workdir.name,
+            EXPRESS_MORGAN_DIRECTORY=str(Path(workdir.name, "logs")),
+            WINSTON_CONSOLE_LEVEL="error",
+            NODE_NO_WARNINGS="1",
+        )
+        proc = subprocess.Popen(
+            ["node", str(HERE / "real_lrs.js")],
+            cwd=workdir.name,
+            env=env,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         port: list[int] = []
         lines: list[str] = []
 
@@ -76,9 +92,16 @@ class RealLrs:
 
     def _request(self, method: str, path: str, body: Any = None) -> tuple[int, str]:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.endpoint + path, data=data, method=method, headers={
-            "X-Experience-API-Version": "1.0.3", "Content-Type": "application/json",
-            "Authorization": "Basic dGVzdDp0ZXN0"})
+        request = urllib.request.Request(
+            self.endpoint + path,
+            data=data,
+            method=method,
+            headers={
+                "X-Experience-API-Version": "1.0.3",
+                "Content-Type": "application/json",
+                "Authorization": "Basic dGVzdDp0ZXN0",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, response.read().decode()

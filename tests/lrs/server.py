@@ -38,8 +38,11 @@ XAPI_VERSION = "1.0.3"
 CORS_ALLOW_HEADERS = "Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match"
 CORS_EXPOSE_HEADERS = "ETag, Last-Modified, Content-Type, X-Experience-API-Version, X-Experience-API-Consistent-Through"
 DEFAULT_PREFS = {"languagePreference": "en-GB", "audioPreference": "off"}
-DEFAULT_ACTOR = {"objectType": "Agent", "account": {"homePage": "https://lms.example.org", "name": "learner-1"},
-                 "name": "Test Learner"}
+DEFAULT_ACTOR = {
+    "objectType": "Agent",
+    "account": {"homePage": "https://lms.example.org", "name": "learner-1"},
+    "name": "Test Learner",
+}
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")  # RFC 5646, loosely
 ACTIVITY_IRI = "https://lms.example.org/coursebuild-test/au/"  # base of LMS-generated activityIds (§8.1.5)
 # cmi5 §9.3.8, LMS obligations: on terminated the LMS "MUST wait a specified period of time (defined by the LMS
@@ -135,8 +138,13 @@ class TestLRS:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, *, forward_to: RealLrs | None = None, validators: list[Any] | None = None,
-                 learner_prefs_writable: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        forward_to: RealLrs | None = None,
+        validators: list[Any] | None = None,
+        learner_prefs_writable: bool = True,
+    ) -> None:
         self.forward_to = forward_to
         self.validators = default_validators() if validators is None else validators
         self.learner_prefs_writable = learner_prefs_writable
@@ -171,8 +179,9 @@ class TestLRS:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="test-lrs", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="test-lrs", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -198,12 +207,19 @@ class TestLRS:
         return self.url + "/returned"
 
     # ---------------------------------------------------------------- LMS side (cmi5 §8, §10, §11)
-    def create_launch(self, au_url: str, actor: dict[str, Any] | None = None, registration: str | None = None,
-                      mode: str = "Normal", mastery_score: float | None = 0.8, move_on: str = "CompletedAndPassed",
-                      return_url: str | None = None,
-                      publisher_activity_id: str = "https://example.org/coursebuild-test/au",
-                      launch_parameters: str | None = None,
-                      learner_prefs: dict[str, Any] | None = DEFAULT_PREFS) -> str:
+    def create_launch(
+        self,
+        au_url: str,
+        actor: dict[str, Any] | None = None,
+        registration: str | None = None,
+        mode: str = "Normal",
+        mastery_score: float | None = 0.8,
+        move_on: str = "CompletedAndPassed",
+        return_url: str | None = None,
+        publisher_activity_id: str = "https://example.org/coursebuild-test/au",
+        launch_parameters: str | None = None,
+        learner_prefs: dict[str, Any] | None = DEFAULT_PREFS,
+    ) -> str:
         """Write LMS.LaunchData and the learner preferences, record `launched`, return the AU launch URL (§8.1).
         learner_prefs=None leaves the agent profile absent (the AU then gets 404, which is allowed)."""
         actor = actor or DEFAULT_ACTOR
@@ -229,22 +245,38 @@ class TestLRS:
             launch_data["launchParameters"] = launch_parameters
         fetch_key = secrets.token_urlsafe(16)
         token = base64.b64encode(f"cmi5-{session_id}:{secrets.token_urlsafe(16)}".encode()).decode()
-        params = {"endpoint": self.endpoint, "fetch": f"{self.url}/fetch/{fetch_key}",
-                  "actor": json.dumps(actor, separators=(",", ":")), "registration": registration,
-                  "activityId": activity_id}
+        params = {
+            "endpoint": self.endpoint,
+            "fetch": f"{self.url}/fetch/{fetch_key}",
+            "actor": json.dumps(actor, separators=(",", ":")),
+            "registration": registration,
+            "activityId": activity_id,
+        }
         launch_url = with_query(au_url, params)
-        session = Session(session_id=session_id, launch_url=launch_url, au_url=au_url, actor=actor,
-                          registration=registration, activity_id=activity_id,
-                          publisher_activity_id=publisher_activity_id, launch_mode=mode,
-                          mastery_score=mastery_score, move_on=move_on, launch_data=launch_data,
-                          fetch_url=params["fetch"], auth_token=token)
+        session = Session(
+            session_id=session_id,
+            launch_url=launch_url,
+            au_url=au_url,
+            actor=actor,
+            registration=registration,
+            activity_id=activity_id,
+            publisher_activity_id=publisher_activity_id,
+            launch_mode=mode,
+            mastery_score=mastery_score,
+            move_on=move_on,
+            launch_data=launch_data,
+            fetch_url=params["fetch"],
+            auth_token=token,
+        )
         with self.lock:
             now = datetime.now(UTC)
             self.documents[("state", activity_id, agent_key(actor), registration, cmi5.LAUNCH_DATA)] = Document(
-                json.dumps(launch_data).encode(), "application/json", now)
+                json.dumps(launch_data).encode(), "application/json", now
+            )
             if learner_prefs is not None:
                 self.documents[("agent", agent_key(actor), cmi5.LEARNER_PREFS)] = Document(
-                    json.dumps(learner_prefs).encode(), "application/json", now)
+                    json.dumps(learner_prefs).encode(), "application/json", now
+                )
             self._abandon_open_sessions(registration, activity_id)
             self.sessions.append(session)
             self.fetch_keys[fetch_key] = session
@@ -263,8 +295,9 @@ class TestLRS:
                 continue  # never started: nothing to abandon in the record
             stored = [self.by_id[i] for i in old.statement_ids if i in self.by_id]
             last = max((r.stored_at for r in stored), default=datetime.now(UTC))
-            launched = next((r.stored_at for r in self.records if r.by == "lms" and r.session_id == old.session_id),
-                            last)
+            launched = next(
+                (r.stored_at for r in self.records if r.by == "lms" and r.session_id == old.session_id), last
+            )
             seconds = max(0.0, (last - launched).total_seconds())
             statement = self._session_statement(old, cmi5.ABANDONED, "abandoned")
             statement["result"] = {"duration": f"PT{seconds:.2f}S"}
@@ -274,9 +307,14 @@ class TestLRS:
         context = json.loads(json.dumps(s.context_template))
         context["registration"] = s.registration
         context["contextActivities"]["category"] = [{"objectType": "Activity", "id": cmi5.CMI5_CATEGORY}]
-        return {"id": str(uuid.uuid4()), "actor": s.actor, "verb": {"id": verb, "display": {"en-US": display}},
-                "object": {"objectType": "Activity", "id": s.activity_id}, "context": context,
-                "timestamp": iso(datetime.now(UTC))}
+        return {
+            "id": str(uuid.uuid4()),
+            "actor": s.actor,
+            "verb": {"id": verb, "display": {"en-US": display}},
+            "object": {"objectType": "Activity", "id": s.activity_id},
+            "context": context,
+            "timestamp": iso(datetime.now(UTC)),
+        }
 
     def _launched_statement(self, s: Session) -> dict[str, Any]:
         statement = self._session_statement(s, cmi5.LAUNCHED, "launched")
@@ -288,15 +326,20 @@ class TestLRS:
             extensions[cmi5.LAUNCHPARAMETERS] = s.launch_data["launchParameters"]
         return statement
 
-    def create_tincan_launch(self, activity_url: str, actor: dict[str, Any], activity_id: str,
-                             registration: str | None = None) -> str:
+    def create_tincan_launch(
+        self, activity_url: str, actor: dict[str, Any], activity_id: str, registration: str | None = None
+    ) -> str:
         """A TinCan (Rustici launch doc, standards-notes §3.6) launch URL: endpoint, auth, actor, registration,
         activity_id. Statements sent with this auth are xAPI-validated but not cmi5-checked."""
         token = base64.b64encode(f"tincan-{uuid.uuid4()}:{secrets.token_urlsafe(16)}".encode()).decode()
         with self.lock:
             self.credentials[token] = Credential("tincan", actor=actor)
-        params = {"endpoint": self.endpoint, "auth": "Basic " + token,
-                  "actor": json.dumps(actor, separators=(",", ":")), "activity_id": activity_id}
+        params = {
+            "endpoint": self.endpoint,
+            "auth": "Basic " + token,
+            "actor": json.dumps(actor, separators=(",", ":")),
+            "activity_id": activity_id,
+        }
         if registration:
             params["registration"] = registration
         return with_query(activity_url, params)
@@ -319,8 +362,11 @@ class TestLRS:
         """The statements the AU sent in a session (default: the latest), in order."""
         session = session or self.session()
         with self.lock:
-            return [json.loads(json.dumps(r.statement)) for r in self.records
-                    if r.session_id == session.session_id and r.by == "cmi5"]
+            return [
+                json.loads(json.dumps(r.statement))
+                for r in self.records
+                if r.session_id == session.session_id and r.by == "cmi5"
+            ]
 
     def verbs_of(self, session: Session | None = None) -> list[str]:
         """Short verb names of statements_of(session): ["initialized", "completed", ...]."""
@@ -335,14 +381,20 @@ class TestLRS:
         """cmi5 moveOn (§13.1.4) for every AU launched in the registration (or just activity_id), from the
         cmi5 defined completed/passed statements accepted for it."""
         with self.lock:
-            aus = {s.activity_id: s.move_on for s in self.sessions
-                   if s.registration == registration and activity_id in (None, s.activity_id)}
+            aus = {
+                s.activity_id: s.move_on
+                for s in self.sessions
+                if s.registration == registration and activity_id in (None, s.activity_id)
+            }
             assert aus, f"no launch in registration {registration}"
-            return all(cmi5.satisfied(move_on, self.registration_verbs.get((registration, au), []))
-                       for au, move_on in aus.items())
+            return all(
+                cmi5.satisfied(move_on, self.registration_verbs.get((registration, au), []))
+                for au, move_on in aus.items()
+            )
 
-    def state_document(self, activity_id: str, agent: dict[str, Any], state_id: str,
-                       registration: str | None = None) -> Any:
+    def state_document(
+        self, activity_id: str, agent: dict[str, Any], state_id: str, registration: str | None = None
+    ) -> Any:
         """A stored State document (parsed JSON when it is JSON), or None."""
         with self.lock:
             doc = self.documents.get(("state", activity_id, agent_key(agent), registration, state_id))
@@ -359,9 +411,12 @@ class TestLRS:
         with self.lock:
             problems = [str(v) for v in self.violations]
             if require_terminated:
-                problems += [f"9.3.8.0-1: session {s.session_id[:8]} ({s.au_url}) never sent terminated"
-                             + (" (abandoned by the LMS on relaunch)" if s.abandoned else "")
-                             for s in self.sessions if not s.terminated and not (allow_abandoned and s.abandoned)]
+                problems += [
+                    f"9.3.8.0-1: session {s.session_id[:8]} ({s.au_url}) never sent terminated"
+                    + (" (abandoned by the LMS on relaunch)" if s.abandoned else "")
+                    for s in self.sessions
+                    if not s.terminated and not (allow_abandoned and s.abandoned)
+                ]
         assert not problems, "test LMS/LRS found problems:\n  " + "\n  ".join(problems)
 
     # ---------------------------------------------------------------- fault injection
@@ -377,17 +432,36 @@ class TestLRS:
     def _take_fault(self, method: str, path: str) -> str | None:
         with self.lock:
             for fault in self.faults:
-                if fault.remaining > 0 and (fault.path is None or path.startswith(fault.path)) and (
-                        fault.method in (None, method)):
+                if (
+                    fault.remaining > 0
+                    and (fault.path is None or path.startswith(fault.path))
+                    and (fault.method in (None, method))
+                ):
                     fault.remaining -= 1
                     return fault.mode
         return None
 
     # ---------------------------------------------------------------- internals
-    def violate(self, req_id: str, detail: str, *, source: str = "cmi5", session: Session | None = None,
-                statement_id: str | None = None, request: str = "", text: str | None = None) -> Violation:
-        v = Violation(req_id, cmi5.requirement_text(req_id) if text is None else text, detail, source,
-                      session.session_id if session else None, statement_id, request)
+    def violate(
+        self,
+        req_id: str,
+        detail: str,
+        *,
+        source: str = "cmi5",
+        session: Session | None = None,
+        statement_id: str | None = None,
+        request: str = "",
+        text: str | None = None,
+    ) -> Violation:
+        v = Violation(
+            req_id,
+            cmi5.requirement_text(req_id) if text is None else text,
+            detail,
+            source,
+            session.session_id if session else None,
+            statement_id,
+            request,
+        )
         with self.lock:
             self.violations.append(v)
         return v
@@ -400,8 +474,10 @@ class TestLRS:
         return now
 
     def _authority(self) -> dict[str, Any]:
-        return {"objectType": "Agent", "account": {"homePage": self.url or "http://127.0.0.1",
-                                                   "name": "coursebuild-test-lms"}}
+        return {
+            "objectType": "Agent",
+            "account": {"homePage": self.url or "http://127.0.0.1", "name": "coursebuild-test-lms"},
+        }
 
     def _store(self, statement: dict[str, Any], by: str, session: Session | None) -> None:
         submitted = json.loads(json.dumps(statement))
@@ -434,8 +510,14 @@ class TestLRS:
         try:
             status, body = self.forward_to.post(batch)
         except OSError as error:
-            self.violate("xAPI", f"the real LRS is unreachable: {error}", source="xapi-statements@5.0.1",
-                         session=session, request=request, text="")
+            self.violate(
+                "xAPI",
+                f"the real LRS is unreachable: {error}",
+                source="xapi-statements@5.0.1",
+                session=session,
+                request=request,
+                text="",
+            )
             raise HttpError(502, {"error": f"forwarding to the real LRS failed: {error}"}) from error
         if status >= 400:
             try:
@@ -443,20 +525,30 @@ class TestLRS:
             except ValueError:
                 answer = body
             for st in batch:
-                self.violate("xAPI", f"the real LRS answered {status}: {body[:300]}", source="xapi-statements@5.0.1",
-                             session=session, statement_id=st.get("id"), request=request,
-                             text="xAPI-Communication §2.1.2 / xAPI-Data §2.2: the LRS rejects invalid statements")
-            raise HttpError(400 if status != 409 else 409, {"error": "the real LRS (xapi-statements@5.0.1) "
-                                                                     "rejected the batch", "lrs": answer})
+                self.violate(
+                    "xAPI",
+                    f"the real LRS answered {status}: {body[:300]}",
+                    source="xapi-statements@5.0.1",
+                    session=session,
+                    statement_id=st.get("id"),
+                    request=request,
+                    text="xAPI-Communication §2.1.2 / xAPI-Data §2.2: the LRS rejects invalid statements",
+                )
+            raise HttpError(
+                400 if status != 409 else 409,
+                {"error": "the real LRS (xapi-statements@5.0.1) rejected the batch", "lrs": answer},
+            )
 
     def same_statement(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
         """xAPI-Data §2.3.1 comparison: ignore LRS-assigned properties; timestamps compare as instants."""
+
         def normal(st: dict[str, Any]) -> dict[str, Any]:
             st = {k: v for k, v in st.items() if k not in ("authority", "stored", "version")}
             if isinstance(st.get("timestamp"), str):
                 with contextlib.suppress(ValueError):  # not a timestamp: compared as the text it is
                     st["timestamp"] = parse_time(st["timestamp"]).isoformat()
             return st
+
         return normal(a) == normal(b)
 
     def post_statements(self, batch: list[Any], cred: Credential, request: str) -> list[str]:
@@ -473,15 +565,24 @@ class TestLRS:
             for validator in self.validators:
                 problems = validator.problems(st)
                 if problems:
-                    invalid.append({"statement": index, "id": st.get("id"), "validator": validator.name,
-                                    "problems": problems})
-                    self.violate("4.1.0.0-1" if session else "xAPI", "; ".join(problems), source=validator.name,
-                                 session=session, statement_id=st.get("id"), request=request,
-                                 text=None if session else "xAPI-Data §2.2: the LRS rejects statements that do "
-                                                           "not follow the format")
+                    invalid.append(
+                        {"statement": index, "id": st.get("id"), "validator": validator.name, "problems": problems}
+                    )
+                    self.violate(
+                        "4.1.0.0-1" if session else "xAPI",
+                        "; ".join(problems),
+                        source=validator.name,
+                        session=session,
+                        statement_id=st.get("id"),
+                        request=request,
+                        text=None
+                        if session
+                        else "xAPI-Data §2.2: the LRS rejects statements that do not follow the format",
+                    )
         if invalid:
-            raise HttpError(400, {"error": "invalid xAPI 1.0.3 statement(s); the whole batch was rejected",
-                                  "invalid": invalid})
+            raise HttpError(
+                400, {"error": "invalid xAPI 1.0.3 statement(s); the whole batch was rejected", "invalid": invalid}
+            )
         # 2. Duplicates: the same id with the same content is a no-op, with different content a conflict.
         new, resent = [], []
         for st in batch:
@@ -489,9 +590,15 @@ class TestLRS:
             if old is None:
                 new.append(st)
             elif not self.same_statement(old.submitted, st):
-                self.violate("xAPI", f"statement {st['id']} was sent again with different content", source="xapi",
-                             session=session, statement_id=st["id"], request=request,
-                             text="xAPI-Communication §2.1.2: same id, different content -> 409 Conflict")
+                self.violate(
+                    "xAPI",
+                    f"statement {st['id']} was sent again with different content",
+                    source="xapi",
+                    session=session,
+                    statement_id=st["id"],
+                    request=request,
+                    text="xAPI-Communication §2.1.2: same id, different content -> 409 Conflict",
+                )
                 raise HttpError(409, {"error": f"statement {st['id']} already exists with different content"})
             else:
                 resent.append((st, old))
@@ -509,8 +616,9 @@ class TestLRS:
             self._store(st, cred.kind, session)
         return [st["id"] for st in batch]
 
-    def _check_session_batch(self, session: Session, new: list[dict[str, Any]],
-                             resent: list[tuple[dict[str, Any], Record]], request: str) -> None:
+    def _check_session_batch(
+        self, session: Session, new: list[dict[str, Any]], resent: list[tuple[dict[str, Any], Record]], request: str
+    ) -> None:
         """The cmi5 rules for a batch sent with an AU session's token, applied per statement the way a strict
         reference LMS applies them: each statement of a batch is judged against the session as it stood before
         the batch (so `initialized` must be accepted alone before anything else, 9.3.0.0-4) as well as against
@@ -525,13 +633,22 @@ class TestLRS:
 
         for st, old in resent:
             if old.session_id != session.session_id or cmi5.session_of(st) != session.session_id:
-                refuse("10.2.1.0-6", f"statement {st.get('id')} of session {str(cmi5.session_of(st))[:8]} re-sent "
-                                     f"under session {session.session_id[:8]}: its context is not this session's "
-                                     "contextTemplate", st.get("id"))
+                refuse(
+                    "10.2.1.0-6",
+                    f"statement {st.get('id')} of session {str(cmi5.session_of(st))[:8]} re-sent "
+                    f"under session {session.session_id[:8]}: its context is not this session's "
+                    "contextTemplate",
+                    st.get("id"),
+                )
         if (session.terminated or session.abandoned) and new and not found:  # 8.1.2.0-2: the token has expired
             req_id, what = ("9.3.6.0-2", "abandoned") if session.abandoned else ("9.3.0.0-5", "terminated")
-            self.violate(req_id, f"statement sent after the session was {what} (its token has expired)",
-                         session=session, statement_id=new[0].get("id"), request=request)
+            self.violate(
+                req_id,
+                f"statement sent after the session was {what} (its token has expired)",
+                session=session,
+                statement_id=new[0].get("id"),
+                request=request,
+            )
             raise HttpError(401, {"error": f"the session has ended ({what}); its token is no longer valid"})
         reg_key = (session.registration, session.activity_id)
         defined_before = list(session.defined_verbs)
@@ -540,23 +657,37 @@ class TestLRS:
         try:
             for index, st in enumerate(new):
                 if index > 0 and not initialized_before:
-                    refuse("9.3.0.0-4", f"{cmi5.short_verb(st)} sent in the same batch as the session's first "
-                                        "statement: initialized must be accepted before any other statement",
-                           st.get("id"))
+                    refuse(
+                        "9.3.0.0-4",
+                        f"{cmi5.short_verb(st)} sent in the same batch as the session's first "
+                        "statement: initialized must be accepted before any other statement",
+                        st.get("id"),
+                    )
                 for req_id, detail in Checker(session, self.registration_verbs.get(reg_key, [])).check(st):
                     refuse(req_id, detail, st.get("id"))
                 self._advance(session, st)
         finally:  # only an accepted batch moves the session on
             session.defined_verbs, session.initialized, session.terminated = (
-                defined_before, initialized_before, terminated_before)
+                defined_before,
+                initialized_before,
+                terminated_before,
+            )
             self.registration_verbs[reg_key] = reg_before
         if found:
             first = found[0]
-            raise HttpError(403, {"statusCode": 403, "error": "Forbidden",
-                                  "message": f"{first.req_id} - {first.text} ({first.detail})",
-                                  "violatedReqId": first.req_id,
-                                  "violations": [{"reqId": v.req_id, "text": v.text, "detail": v.detail,
-                                                  "statementId": v.statement_id} for v in found]})
+            raise HttpError(
+                403,
+                {
+                    "statusCode": 403,
+                    "error": "Forbidden",
+                    "message": f"{first.req_id} - {first.text} ({first.detail})",
+                    "violatedReqId": first.req_id,
+                    "violations": [
+                        {"reqId": v.req_id, "text": v.text, "detail": v.detail, "statementId": v.statement_id}
+                        for v in found
+                    ],
+                },
+            )
 
     def _advance(self, session: Session, st: dict[str, Any]) -> None:
         verb = (st.get("verb") or {}).get("id")
@@ -599,12 +730,24 @@ class _Handler(BaseHTTPRequestHandler):
         except HttpError as error:
             status, payload, headers = error.status, error.body, error.headers
         except Exception as error:  # noqa: BLE001  (a bug in the test server: make it visible)
-            lrs.violate("xAPI", f"test server error {type(error).__name__}: {error}", source="test-lrs",
-                        request=f"{self.command} {path}", text="")
+            lrs.violate(
+                "xAPI",
+                f"test server error {type(error).__name__}: {error}",
+                source="test-lrs",
+                request=f"{self.command} {path}",
+                text="",
+            )
             status, payload, headers = 500, {"error": f"{type(error).__name__}: {error}"}, {}
         with lrs.lock:  # logged before answering, so a client never sees an answer before its log entry
-            lrs.requests.append({"method": self.command, "path": path, "query": query,
-                                 "status": None if self._drop else status, "fault": fault})
+            lrs.requests.append(
+                {
+                    "method": self.command,
+                    "path": path,
+                    "query": query,
+                    "status": None if self._drop else status,
+                    "fault": fault,
+                }
+            )
         self._respond(status, payload, headers)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
@@ -651,8 +794,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _json_body(self, body: bytes) -> Any:
         ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "application/json":
-            raise HttpError(400, {"error": f"Content-Type must be application/json (got {ctype or 'none'}); "
-                                           "multipart attachments are not supported by this test LRS"})
+            raise HttpError(
+                400,
+                {
+                    "error": f"Content-Type must be application/json (got {ctype or 'none'}); "
+                    "multipart attachments are not supported by this test LRS"
+                },
+            )
         try:
             return json.loads(body)
         except ValueError as error:
@@ -663,19 +811,28 @@ class _Handler(BaseHTTPRequestHandler):
         lrs = self.server_lrs
         request = f"{self.command} {path}"
         if self.command == "OPTIONS":  # CORS preflight: content is served from another origin
-            return 204, None, {"Access-Control-Allow-Methods": "GET, PUT, POST, DELETE, HEAD, OPTIONS",
-                               "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
-                               "Access-Control-Max-Age": "600"}
+            return (
+                204,
+                None,
+                {
+                    "Access-Control-Allow-Methods": "GET, PUT, POST, DELETE, HEAD, OPTIONS",
+                    "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+                    "Access-Control-Max-Age": "600",
+                },
+            )
         if path == "/returned":
             with lrs.lock:
                 lrs.returned.append(self.path)
-            return 200, b"<!doctype html><title>returned</title><p>Returned to the LMS.", {
-                "Content-Type": "text/html; charset=utf-8"}
+            return (
+                200,
+                b"<!doctype html><title>returned</title><p>Returned to the LMS.",
+                {"Content-Type": "text/html; charset=utf-8"},
+            )
         if path.startswith("/fetch/"):
-            return self._fetch(path[len("/fetch/"):], request)
+            return self._fetch(path[len("/fetch/") :], request)
         if not path.startswith("/xapi/"):
             raise HttpError(404, {"error": f"no such resource {path}"})
-        resource = path[len("/xapi/"):].rstrip("/")
+        resource = path[len("/xapi/") :].rstrip("/")
         if resource == "about" and self.command in ("GET", "HEAD"):
             return 200, {"version": [XAPI_VERSION]}, {}
         self._check_version(request)
@@ -692,8 +849,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _check_version(self, request: str) -> None:
         version = self.headers.get("X-Experience-API-Version")
-        text = ("xAPI-Communication §3.3: the LRS MUST reject requests without a version header, or with 1.1.0 or "
-                "greater")
+        text = (
+            "xAPI-Communication §3.3: the LRS MUST reject requests without a version header, or with 1.1.0 or greater"
+        )
         problem = None
         if version is None:
             problem = "missing X-Experience-API-Version header"
@@ -712,13 +870,25 @@ class _Handler(BaseHTTPRequestHandler):
         cred = lrs.credentials.get(token or "")
         if cred is None:
             detail = "no Authorization header" if not header else "unknown credentials in the Authorization header"
-            lrs.violate("8.1.2.0-5" if header == "" else "xAPI", detail, source="xapi", request=request,
-                        text=None if header == "" else "xAPI-Communication §4: requests need valid credentials")
+            lrs.violate(
+                "8.1.2.0-5" if header == "" else "xAPI",
+                detail,
+                source="xapi",
+                request=request,
+                text=None if header == "" else "xAPI-Communication §4: requests need valid credentials",
+            )
             raise HttpError(401, {"error": detail})
-        if cred.session is not None and token_expired(cred.session) and not (
-                resource == "statements" and self.command in ("POST", "PUT")):  # statements: see post_statements
-            lrs.violate("8.1.2.0-2", f"{request} after terminated: the session's token has expired",
-                        session=cred.session, request=request)
+        if (
+            cred.session is not None
+            and token_expired(cred.session)
+            and not (resource == "statements" and self.command in ("POST", "PUT"))
+        ):  # statements: see post_statements
+            lrs.violate(
+                "8.1.2.0-2",
+                f"{request} after terminated: the session's token has expired",
+                session=cred.session,
+                request=request,
+            )
             raise HttpError(401, {"error": "the session has ended (terminated); its token is no longer valid"})
         return cred
 
@@ -732,16 +902,21 @@ class _Handler(BaseHTTPRequestHandler):
             if session is None:
                 return 200, {"error-code": "2", "error-text": "unknown fetch URL"}, {}
             if session.fetched:
-                lrs.violate("§8.2.1", "a second POST to the fetch URL", session=session, request=request,
-                            text="The AU SHOULD NOT attempt to retrieve the authorization token more than once.")
-                return 200, {"error-code": "1", "error-text": "The authorization token has already been "
-                                                              "returned."}, {}
+                lrs.violate(
+                    "§8.2.1",
+                    "a second POST to the fetch URL",
+                    session=session,
+                    request=request,
+                    text="The AU SHOULD NOT attempt to retrieve the authorization token more than once.",
+                )
+                return 200, {"error-code": "1", "error-text": "The authorization token has already been returned."}, {}
             session.fetched = True
             return 200, {"auth-token": session.auth_token}, {}
 
     # -------------------------------------------------------------- statements (xAPI-Communication §2.1)
-    def _statements(self, query: dict[str, str], body: bytes, cred: Credential,
-                    request: str) -> tuple[int, Any, dict[str, str]]:
+    def _statements(
+        self, query: dict[str, str], body: bytes, cred: Credential, request: str
+    ) -> tuple[int, Any, dict[str, str]]:
         lrs = self.server_lrs
         headers = {"X-Experience-API-Consistent-Through": iso(datetime.now(UTC))}
         if self.command == "POST":
@@ -808,8 +983,9 @@ class _Handler(BaseHTTPRequestHandler):
                 continue
             if "verb" in q and st["verb"]["id"] != q["verb"]:
                 continue
-            if "activity" in q and not (obj.get("objectType", "Activity") == "Activity" and
-                                        obj.get("id") == q["activity"]):
+            if "activity" in q and not (
+                obj.get("objectType", "Activity") == "Activity" and obj.get("id") == q["activity"]
+            ):
                 continue
             if "registration" in q and (st.get("context") or {}).get("registration") != q["registration"]:
                 continue
@@ -827,8 +1003,9 @@ class _Handler(BaseHTTPRequestHandler):
         return {"statements": [r.statement for r in found[:limit]], "more": more}
 
     # -------------------------------------------------------------- documents (xAPI-Communication §2.2-2.7, §3.1)
-    def _document(self, kind: str, q: dict[str, str], body: bytes, cred: Credential,
-                  request: str) -> tuple[int, Any, dict[str, str]]:
+    def _document(
+        self, kind: str, q: dict[str, str], body: bytes, cred: Credential, request: str
+    ) -> tuple[int, Any, dict[str, str]]:
         lrs = self.server_lrs
         id_param = {"state": "stateId", "agent": "profileId", "activity": "profileId"}[kind]
         needed = {"state": ("activityId", "agent"), "agent": ("agent",), "activity": ("activityId",)}[kind]
@@ -850,12 +1027,18 @@ class _Handler(BaseHTTPRequestHandler):
         doc_id = q.get(id_param)
         session = cred.session
         if session is not None and agent is not None and agent_key(agent) != agent_key(session.actor):
-            lrs.violate("11.0.0.0-1" if kind == "agent" else "8.1.3.0-3",
-                        f"{request}: agent {q['agent']} is not the launch actor", session=session, request=request)
+            lrs.violate(
+                "11.0.0.0-1" if kind == "agent" else "8.1.3.0-3",
+                f"{request}: agent {q['agent']} is not the launch actor",
+                session=session,
+                request=request,
+            )
             raise HttpError(403, {"error": "the agent is not the learner of this session"})
-        base: tuple[Any, ...] = {"state": ("state", q.get("activityId"), agent_key(agent), registration),
-                                 "agent": ("agent", agent_key(agent)),
-                                 "activity": ("activity", q.get("activityId"))}[kind]
+        base: tuple[Any, ...] = {
+            "state": ("state", q.get("activityId"), agent_key(agent), registration),
+            "agent": ("agent", agent_key(agent)),
+            "activity": ("activity", q.get("activityId")),
+        }[kind]
         key = base + (doc_id,)
         with lrs.lock:
             if self.command in ("GET", "HEAD"):
@@ -863,19 +1046,30 @@ class _Handler(BaseHTTPRequestHandler):
                     self._note_startup_reads(session, kind, q, doc_id, key, registration)
                 if doc_id is None:
                     since = parse_time(q["since"]) if "since" in q else None
-                    ids = [k[-1] for k, d in lrs.documents.items()
-                           if k[:-1] == base and (since is None or d.updated > since)]
+                    ids = [
+                        k[-1]
+                        for k, d in lrs.documents.items()
+                        if k[:-1] == base and (since is None or d.updated > since)
+                    ]
                     return 200, ids, {}
                 doc = lrs.documents.get(key)
                 if doc is None:
                     raise HttpError(404, {"error": f"no document {doc_id}"})
-                return 200, doc.content, {"Content-Type": doc.content_type, "ETag": f'"{doc.etag}"',
-                                          "Last-Modified": format_datetime(doc.updated, usegmt=True)}
+                return (
+                    200,
+                    doc.content,
+                    {
+                        "Content-Type": doc.content_type,
+                        "ETag": f'"{doc.etag}"',
+                        "Last-Modified": format_datetime(doc.updated, usegmt=True),
+                    },
+                )
             if self.command not in ("PUT", "POST", "DELETE"):
                 raise HttpError(405, {"error": f"{self.command} is not allowed here"})
             if session is not None and kind == "state" and doc_id in (cmi5.LAUNCH_DATA, None):
-                lrs.violate("10.2.1.0-5", f"{request} of the LMS.LaunchData state document", session=session,
-                            request=request)
+                lrs.violate(
+                    "10.2.1.0-5", f"{request} of the LMS.LaunchData state document", session=session, request=request
+                )
                 raise HttpError(403, {"error": "the AU must not modify or delete LMS.LaunchData"})
             if session is not None and kind == "agent" and doc_id == cmi5.LEARNER_PREFS:
                 if not lrs.learner_prefs_writable:
@@ -890,12 +1084,24 @@ class _Handler(BaseHTTPRequestHandler):
                 raise HttpError(400, {"error": f"missing parameter {id_param}"})
             return self._write_document(kind, key, body)
 
-    def _note_startup_reads(self, session: Session, kind: str, q: dict[str, str], doc_id: str | None,
-                            key: tuple[Any, ...], registration: str | None) -> None:
+    def _note_startup_reads(
+        self,
+        session: Session,
+        kind: str,
+        q: dict[str, str],
+        doc_id: str | None,
+        key: tuple[Any, ...],
+        registration: str | None,
+    ) -> None:
         if kind == "agent" and doc_id == cmi5.LEARNER_PREFS:
             session.prefs_fetched = True
-        if (kind == "state" and doc_id == cmi5.LAUNCH_DATA and q.get("activityId") == session.activity_id
-                and registration == session.registration and key in self.server_lrs.documents):
+        if (
+            kind == "state"
+            and doc_id == cmi5.LAUNCH_DATA
+            and q.get("activityId") == session.activity_id
+            and registration == session.registration
+            and key in self.server_lrs.documents
+        ):
             session.launch_data_fetched = True
 
     def _check_prefs(self, body: bytes, session: Session, request: str) -> None:
@@ -903,15 +1109,25 @@ class _Handler(BaseHTTPRequestHandler):
             prefs = json.loads(body)
         except ValueError:
             prefs = None
-        if not (isinstance(prefs, dict) and isinstance(prefs.get("languagePreference"), str)
-                and prefs.get("audioPreference") in ("on", "off")):
-            self.server_lrs.violate("11.0.0.0-5", f"cmi5LearnerPreferences written as {body[:200]!r}",
-                                    session=session, request=request)
-            raise HttpError(400, {"error": "cmi5LearnerPreferences must be a JSON object with languagePreference "
-                                           "and audioPreference (on/off)"})
+        if not (
+            isinstance(prefs, dict)
+            and isinstance(prefs.get("languagePreference"), str)
+            and prefs.get("audioPreference") in ("on", "off")
+        ):
+            self.server_lrs.violate(
+                "11.0.0.0-5", f"cmi5LearnerPreferences written as {body[:200]!r}", session=session, request=request
+            )
+            raise HttpError(
+                400,
+                {
+                    "error": "cmi5LearnerPreferences must be a JSON object with languagePreference "
+                    "and audioPreference (on/off)"
+                },
+            )
         if not all(LANGUAGE_TAG.match(tag.strip()) for tag in prefs["languagePreference"].split(",")):
-            self.server_lrs.violate("11.1.0.0-1", f"languagePreference {prefs['languagePreference']!r}",
-                                    session=session, request=request)
+            self.server_lrs.violate(
+                "11.1.0.0-1", f"languagePreference {prefs['languagePreference']!r}", session=session, request=request
+            )
             raise HttpError(400, {"error": "languagePreference must be a comma-separated list of RFC 5646 tags"})
 
     def _write_document(self, kind: str, key: tuple[Any, ...], body: bytes) -> tuple[int, Any, dict[str, str]]:
@@ -919,21 +1135,34 @@ class _Handler(BaseHTTPRequestHandler):
         existing = lrs.documents.get(key)
         if_match = self.headers.get("If-Match")
         if_none_match = self.headers.get("If-None-Match")
-        if if_match is not None and (existing is None or (
-                if_match.strip() != "*" and existing.etag not in [t.strip().strip('"') for t in if_match.split(",")])):
+        if if_match is not None and (
+            existing is None
+            or (if_match.strip() != "*" and existing.etag not in [t.strip().strip('"') for t in if_match.split(",")])
+        ):
             raise HttpError(412, {"error": "If-Match does not match the current ETag"})
         if if_none_match is not None and if_none_match.strip() == "*" and existing is not None:
             raise HttpError(412, {"error": "If-None-Match: * but the document exists"})
         if self.command == "DELETE":
             lrs.documents.pop(key, None)
             return 204, None, {}
-        if (self.command == "PUT" and kind != "state" and existing is not None and if_match is None
-                and if_none_match is None):
-            raise HttpError(409, {"error": "the document exists: check its current state and send If-Match with "
-                                           "its ETag (xAPI-Communication §3.1)"})
+        if (
+            self.command == "PUT"
+            and kind != "state"
+            and existing is not None
+            and if_match is None
+            and if_none_match is None
+        ):
+            raise HttpError(
+                409,
+                {
+                    "error": "the document exists: check its current state and send If-Match with "
+                    "its ETag (xAPI-Communication §3.1)"
+                },
+            )
         ctype = self.headers.get("Content-Type", "application/octet-stream")
         now = datetime.now(UTC)
         if self.command == "POST" and existing is not None:
+
             def as_object(content: bytes, content_type: str) -> dict[str, Any]:
                 if content_type.split(";")[0].strip().lower() != "application/json":
                     raise HttpError(400, {"error": "POST merges only application/json documents"})
@@ -944,6 +1173,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if not isinstance(value, dict):
                     raise HttpError(400, {"error": "POST merges only JSON objects"})
                 return value
+
             merged = as_object(existing.content, existing.content_type)
             merged.update(as_object(body, ctype))
             lrs.documents[key] = Document(json.dumps(merged).encode(), "application/json", now)

@@ -39,8 +39,7 @@ def started(lrs: TestLRS, **kwargs: Any) -> ScriptedAU:
 
 # ------------------------------------------------------------------------------------------------ the happy path
 def test_scripted_cmi5_session_is_clean_and_satisfies_move_on(lrs: TestLRS, real_lrs: Any) -> None:
-    url = lrs.create_launch(AU_URL + "?lang=en", ACTOR, publisher_activity_id=PUBLISHER_ID,
-                            return_url=lrs.return_url)
+    url = lrs.create_launch(AU_URL + "?lang=en", ACTOR, publisher_activity_id=PUBLISHER_ID, return_url=lrs.return_url)
     # §8.1 launch URL: the AU's own query string is kept, the five cmi5 parameters are added, URL-encoded
     query = parse_qs(urlsplit(url).query)
     assert query["lang"] == ["en"]
@@ -53,9 +52,15 @@ def test_scripted_cmi5_session_is_clean_and_satisfies_move_on(lrs: TestLRS, real
     assert au.get_launch_data().status == 200
     session = lrs.session(url)
     assert au.launch_data == {
-        "contextTemplate": {"contextActivities": {"grouping": [{"objectType": "Activity", "id": PUBLISHER_ID}]},
-                            "extensions": {cmi5.SESSIONID: session.session_id}},
-        "launchMode": "Normal", "moveOn": "CompletedAndPassed", "masteryScore": 0.8, "returnURL": lrs.return_url}
+        "contextTemplate": {
+            "contextActivities": {"grouping": [{"objectType": "Activity", "id": PUBLISHER_ID}]},
+            "extensions": {cmi5.SESSIONID: session.session_id},
+        },
+        "launchMode": "Normal",
+        "moveOn": "CompletedAndPassed",
+        "masteryScore": 0.8,
+        "returnURL": lrs.return_url,
+    }
     prefs = au.get_prefs()
     assert prefs.status == 200 and prefs.json() == {"languagePreference": "en-GB", "audioPreference": "off"}
     for statement in (au.initialized(), au.completed(), au.passed(0.85), au.terminated()):
@@ -106,8 +111,13 @@ def test_relaunch_in_the_same_registration_keeps_the_activity_id(lrs: TestLRS) -
 def test_statement_queries(lrs: TestLRS) -> None:
     au = started(lrs)
     assert au.send(au.completed(), au.passed()).status == 200
-    other = ScriptedAU(lrs.create_launch(AU_URL, {"account": {"homePage": "https://lms.example.org", "name": "b"}},
-                                        publisher_activity_id=PUBLISHER_ID))
+    other = ScriptedAU(
+        lrs.create_launch(
+            AU_URL,
+            {"account": {"homePage": "https://lms.example.org", "name": "b"}},
+            publisher_activity_id=PUBLISHER_ID,
+        )
+    )
     other.start()
     assert other.send(other.initialized()).status == 200
 
@@ -119,7 +129,11 @@ def test_statement_queries(lrs: TestLRS) -> None:
     everything = get()["statements"]
     assert len(everything) == 6 and everything[0]["stored"] > everything[-1]["stored"]  # newest first
     assert [s["verb"]["id"] for s in get(registration=au.registration, ascending="true")["statements"]] == [
-        cmi5.LAUNCHED, cmi5.INITIALIZED, cmi5.COMPLETED, cmi5.PASSED]
+        cmi5.LAUNCHED,
+        cmi5.INITIALIZED,
+        cmi5.COMPLETED,
+        cmi5.PASSED,
+    ]
     assert len(get(verb=cmi5.PASSED)["statements"]) == 1
     assert len(get(agent=json.dumps(other.actor))["statements"]) == 2
     assert len(get(activity=au.activity_id)["statements"]) == 6  # same AU, same generated activityId
@@ -137,6 +151,7 @@ def test_statement_queries(lrs: TestLRS) -> None:
 # ------------------------------------------------------------------------------------------------ cmi5 rules
 def _set(path: str, value: Any) -> Any:
     """A mutation setting (or, with value None, deleting) a dotted path of a statement."""
+
     def mutate(st: dict[str, Any]) -> None:
         *parents, last = path.split("|")
         node = st
@@ -146,6 +161,7 @@ def _set(path: str, value: Any) -> Any:
             node.pop(last, None)
         else:
             node[last] = value
+
     return mutate
 
 
@@ -159,8 +175,11 @@ RULES = [  # (expected requirement id, statement maker, mutation)
     ("10.2.1.0-6", "completed", _set("context", None)),
     ("9.3.0.0-1", "completed", _set("verb", {"id": "http://adlnet.gov/expapi/verbs/experienced"})),
     ("9.6.2.2-1", "completed", _set("context|contextActivities|category", [{"id": cmi5.CMI5_CATEGORY}])),
-    ("9.6.2.2-2", "terminated", _set("context|contextActivities|category",
-                                     [{"id": cmi5.CMI5_CATEGORY}, {"id": cmi5.MOVEON_CATEGORY}])),
+    (
+        "9.6.2.2-2",
+        "terminated",
+        _set("context|contextActivities|category", [{"id": cmi5.CMI5_CATEGORY}, {"id": cmi5.MOVEON_CATEGORY}]),
+    ),
     ("9.6.2.1-1", "completed", _set("context|contextActivities|category", None)),
     ("8.1.5.0-6", "completed", _set("object", {"objectType": "Activity", "id": PUBLISHER_ID})),
     ("9.5.1.0-2", "completed", _set("result|score", {"scaled": 1})),
@@ -187,10 +206,10 @@ RULES = [  # (expected requirement id, statement maker, mutation)
 ]
 
 
-@pytest.mark.parametrize(("req_id", "maker", "mutate"), RULES,
-                         ids=[f"{r}-{m}-{i}" for i, (r, m, _) in enumerate(RULES)])
-def test_each_cmi5_rule_violation_is_detected_and_rejected(lrs: TestLRS, req_id: str, maker: str,
-                                                           mutate: Any) -> None:
+@pytest.mark.parametrize(
+    ("req_id", "maker", "mutate"), RULES, ids=[f"{r}-{m}-{i}" for i, (r, m, _) in enumerate(RULES)]
+)
+def test_each_cmi5_rule_violation_is_detected_and_rejected(lrs: TestLRS, req_id: str, maker: str, mutate: Any) -> None:
     au = started(lrs)
     statement = getattr(au, maker)()
     if req_id == "6.3.0.0-1":
@@ -201,8 +220,11 @@ def test_each_cmi5_rule_violation_is_detected_and_rejected(lrs: TestLRS, req_id:
     assert response.json()["violatedReqId"] in lrs.violation_ids
     assert req_id in lrs.violation_ids, lrs.violations
     violation = next(v for v in lrs.violations if v.req_id == req_id)
-    assert violation.text and violation.source == "cmi5" and violation.session_id == au.launch_data[
-        "contextTemplate"]["extensions"][cmi5.SESSIONID]
+    assert (
+        violation.text
+        and violation.source == "cmi5"
+        and violation.session_id == au.launch_data["contextTemplate"]["extensions"][cmi5.SESSIONID]
+    )
     assert lrs.verbs_of() == ["initialized"]  # the rejected statement was not stored
 
 
@@ -248,9 +270,12 @@ def test_no_judged_statements_in_browse_or_review(lrs: TestLRS, mode: str, req_i
 
 def test_cmi5_allowed_statement_with_a_taxonomy_category_is_accepted(lrs: TestLRS) -> None:
     au = started(lrs)
-    allowed = au.statement("http://adlnet.gov/expapi/verbs/answered", defined=False,
-                           object={"objectType": "Activity", "id": au.activity_id + "/q1"},
-                           result={"success": True, "response": "b"})
+    allowed = au.statement(
+        "http://adlnet.gov/expapi/verbs/answered",
+        defined=False,
+        object={"objectType": "Activity", "id": au.activity_id + "/q1"},
+        result={"success": True, "response": "b"},
+    )
     allowed["context"]["contextActivities"]["category"] = [{"id": "https://example.org/taxonomy/bloom/apply"}]
     assert au.send(allowed).status == 200
     assert au.send(au.terminated()).status == 200
@@ -290,8 +315,13 @@ def test_learner_preferences_may_be_read_only() -> None:
     with TestLRS(learner_prefs_writable=False) as lrs:
         au = started(lrs)
         prefs = {"profileId": cmi5.LEARNER_PREFS, "agent": json.dumps(ACTOR)}
-        response = au.xapi("PUT", "agents/profile", prefs, {"languagePreference": "en", "audioPreference": "on"},
-                           **{"If-Match": au.get_prefs().headers["ETag"]})
+        response = au.xapi(
+            "PUT",
+            "agents/profile",
+            prefs,
+            {"languagePreference": "en", "audioPreference": "on"},
+            **{"If-Match": au.get_prefs().headers["ETag"]},
+        )
         assert response.status == 403 and not lrs.violations  # §11: the AU must not treat this 403 as an error
 
 
@@ -337,9 +367,13 @@ def test_requests_need_valid_credentials(lrs: TestLRS) -> None:
 
 # ------------------------------------------------------------------------------------------------ xAPI validity
 def _valid() -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "timestamp": now(), "actor": ACTOR,
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
-            "object": {"objectType": "Activity", "id": "https://example.org/page/1"}}
+    return {
+        "id": str(uuid.uuid4()),
+        "timestamp": now(),
+        "actor": ACTOR,
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+        "object": {"objectType": "Activity", "id": "https://example.org/page/1"},
+    }
 
 
 INVALID = {
@@ -408,8 +442,19 @@ def test_duplicate_ids(lrs: TestLRS) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ protocol
-@pytest.mark.parametrize(("version", "status"), [(None, 400), ("1.1.0", 400), ("2.0.0", 400), ("0.95", 400),
-                                                 ("1.0", 200), ("1.0.0", 200), ("1.0.3", 200), ("1.0.9", 200)])
+@pytest.mark.parametrize(
+    ("version", "status"),
+    [
+        (None, 400),
+        ("1.1.0", 400),
+        ("2.0.0", 400),
+        ("0.95", 400),
+        ("1.0", 200),
+        ("1.0.0", 200),
+        ("1.0.3", 200),
+        ("1.0.9", 200),
+    ],
+)
 def test_version_header(lrs: TestLRS, version: str | None, status: int) -> None:
     headers = {"Authorization": lrs.admin_auth}
     if version:
@@ -427,9 +472,15 @@ def test_about_needs_no_credentials(lrs: TestLRS) -> None:
 
 def test_cors_preflight_and_headers(lrs: TestLRS) -> None:
     origin = "http://127.0.0.1:5555"
-    response = http("OPTIONS", lrs.endpoint + "statements", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type,x-experience-api-version"})
+    response = http(
+        "OPTIONS",
+        lrs.endpoint + "statements",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,x-experience-api-version",
+        },
+    )
     assert response.status == 204
     assert response.headers["Access-Control-Allow-Origin"] == origin
     allowed = {h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")}
@@ -447,9 +498,18 @@ def test_chunked_request_body(lrs: TestLRS) -> None:
     split = urlsplit(lrs.url)
     connection = httpclient.HTTPConnection(split.hostname, split.port, timeout=10)
     body = json.dumps(_valid()).encode()
-    connection.request("POST", "/xapi/statements", body=iter([body[:10], body[10:]]), encode_chunked=True,
-                       headers={**V, "Authorization": lrs.admin_auth, "Content-Type": "application/json",
-                                "Transfer-Encoding": "chunked"})
+    connection.request(
+        "POST",
+        "/xapi/statements",
+        body=iter([body[:10], body[10:]]),
+        encode_chunked=True,
+        headers={
+            **V,
+            "Authorization": lrs.admin_auth,
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
+    )
     assert connection.getresponse().status == 200
     assert len(lrs.statements) == 1
 
@@ -518,8 +578,14 @@ def test_fault_injection(lrs: TestLRS) -> None:
     assert http("POST", url, lost, auth).status == 200  # the client's retry is a no-op
     assert len(lrs.statements) == 2 and not lrs.violations
     assert [(r["method"], r["status"], r["fault"]) for r in lrs.requests] == [
-        ("GET", 200, None), ("POST", 503, "503"), ("POST", 503, "503"), ("POST", 200, None),
-        ("POST", None, "drop"), ("POST", None, "drop_after"), ("POST", 200, None)]
+        ("GET", 200, None),
+        ("POST", 503, "503"),
+        ("POST", 503, "503"),
+        ("POST", 200, None),
+        ("POST", None, "drop"),
+        ("POST", None, "drop_after"),
+        ("POST", 200, None),
+    ]
 
 
 def test_retried_cmi5_statements_after_a_lost_response(lrs: TestLRS) -> None:
@@ -582,8 +648,13 @@ def test_registration_reads_are_answered_by_the_real_lrs(lrs: TestLRS) -> None:
     au = started(lrs)
     completed = au.completed()
     assert au.send(completed).status == 200
-    query = {"registration": au.registration, "agent": json.dumps(ACTOR), "activity": au.activity_id,
-             "verb": cmi5.COMPLETED, "limit": "1"}
+    query = {
+        "registration": au.registration,
+        "agent": json.dumps(ACTOR),
+        "activity": au.activity_id,
+        "verb": cmi5.COMPLETED,
+        "limit": "1",
+    }
     found = au.xapi("GET", "statements", query).json()["statements"]
     assert [s["id"] for s in found] == [completed["id"]]
     assert "stored" in found[0] and found[0]["authority"] != lrs.statements[-1]["authority"]  # Learning Locker's
@@ -594,8 +665,9 @@ def test_registration_reads_are_answered_by_the_real_lrs(lrs: TestLRS) -> None:
 # ------------------------------------------------------------------------------------------------ TinCan launch
 def test_tincan_launch(lrs: TestLRS) -> None:
     actor = {"objectType": "Agent", "mbox": "mailto:learner@example.org", "name": "Learner"}
-    url = lrs.create_tincan_launch("http://127.0.0.1:1/tincan/index.html", actor, "https://example.org/course/1",
-                                   registration=str(uuid.uuid4()))
+    url = lrs.create_tincan_launch(
+        "http://127.0.0.1:1/tincan/index.html", actor, "https://example.org/course/1", registration=str(uuid.uuid4())
+    )
     q = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     assert q["endpoint"] == lrs.endpoint and q["activity_id"] == "https://example.org/course/1"
     assert json.loads(q["actor"]) == actor and q["auth"].startswith("Basic ")

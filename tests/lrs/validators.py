@@ -66,8 +66,13 @@ class NodeValidator:
 
     def _start(self) -> subprocess.Popen[str]:
         proc = subprocess.Popen(
-            ["node", str(HERE / "validate.js")], cwd=HERE, text=True, encoding="utf-8",
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            ["node", str(HERE / "validate.js")],
+            cwd=HERE,
+            text=True,
+            encoding="utf-8",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         assert proc.stdout is not None
         ready = proc.stdout.readline()

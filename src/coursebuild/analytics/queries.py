@@ -75,8 +75,10 @@ COLUMNS = (
 
 
 # Small blocks keep peak memory flat however large the input: statements are ~2 kB each.
-INGEST_SETTINGS = ("max_block_size = 8192, min_insert_block_size_rows = 65536, "
-                   "min_insert_block_size_bytes = 33554432, max_insert_threads = 1, storage_file_read_method = 'pread'")
+INGEST_SETTINGS = (
+    "max_block_size = 8192, min_insert_block_size_rows = 65536, "
+    "min_insert_block_size_bytes = 33554432, max_insert_threads = 1, storage_file_read_method = 'pread'"
+)
 
 
 def parse_insert(source: str, batch: int, column: str = "line", where: str = "") -> str:
@@ -159,8 +161,9 @@ SETTINGS max_block_size = 16384, min_insert_block_size_rows = 65536, min_insert_
     ]
 
 
-def filtered(courses: list[str], revision: str | None, since: str | None, until: str | None,
-             organisation: str | None) -> str:
+def filtered(
+    courses: list[str], revision: str | None, since: str | None, until: str | None, organisation: str | None
+) -> str:
     """The `ok` statements, with course id, inside the filters: a subquery every figure reads from."""
     conditions = ["c.quality = 'ok'", f"c.id NOT IN {VOIDED_IDS}"]
     if courses:
@@ -173,8 +176,7 @@ def filtered(courses: list[str], revision: str | None, since: str | None, until:
         conditions.append(f"c.ts < parseDateTime64BestEffort({quote(until)}, 3, 'UTC')")
     if organisation:
         conditions.append(f"c.organisation = {quote(organisation)}")
-    return ("(SELECT * FROM cb_classified AS c WHERE "
-            + " AND ".join(conditions) + ")")
+    return "(SELECT * FROM cb_classified AS c WHERE " + " AND ".join(conditions) + ")"
 
 
 def quote(value: str) -> str:
@@ -191,7 +193,7 @@ def attainment(source: str) -> str:
 SELECT r.requirement AS requirement, r.tab AS tab, r.level AS required_level, e.level AS level,
        e.learners AS learners, e.level_rank >= r.level_rank AS meets_required
 FROM (
-    SELECT requirement, level, {_LEVEL_RANK.format('level')} AS level_rank, uniqExact(actor) AS learners
+    SELECT requirement, level, {_LEVEL_RANK.format("level")} AS level_rank, uniqExact(actor) AS learners
     FROM {source} ARRAY JOIN requirements AS requirement
     WHERE verb IN {EVIDENCE_VERBS} AND success = 1 AND level != ''
     GROUP BY requirement, level
@@ -208,7 +210,7 @@ SELECT r.requirement AS requirement, r.tab AS tab, r.pathway AS layer, r.archety
 FROM (
     SELECT requirement,
            uniqExact(actor) AS attempted,
-           uniqExactIf(actor, success = 1 AND {_LEVEL_RANK.format('level')} >= rr.level_rank) AS reached
+           uniqExactIf(actor, success = 1 AND {_LEVEL_RANK.format("level")} >= rr.level_rank) AS reached
     FROM {source} AS f ARRAY JOIN requirements AS requirement
     INNER JOIN cb_requirements AS rr ON rr.requirement = requirement
     WHERE verb IN {EVIDENCE_VERBS} AND level != ''
@@ -230,7 +232,11 @@ def rollups(source: str) -> str:
     organisation in one pass (GROUPING SETS). `percent_reached` = pairs reached / pairs with evidence."""
     keys = ", ".join(f"{expression} AS g_{name}" for name, expression in ROLLUPS.items())
     sets = ", ".join(f"(g_{name})" for name in ROLLUPS)
-    which = "multiIf(" + ", ".join(f"grouping(g_{name}) = 0, '{name}'" for name in list(ROLLUPS)[:-1]) + f", '{list(ROLLUPS)[-1]}')"
+    which = (
+        "multiIf("
+        + ", ".join(f"grouping(g_{name}) = 0, '{name}'" for name in list(ROLLUPS)[:-1])
+        + f", '{list(ROLLUPS)[-1]}')"
+    )
     return f"""
 SELECT {which} AS by, {", ".join(f"g_{name}" for name in ROLLUPS)},
        uniqExact(actor) AS learners, uniqExact(requirement) AS requirements_evidenced,
@@ -238,7 +244,7 @@ SELECT {which} AS by, {", ".join(f"g_{name}" for name in ROLLUPS)},
        uniqExactIf((actor, requirement), reached) AS pairs_reached,
        round(100 * pairs_reached / pairs_evidenced, 1) AS percent_reached
 FROM (SELECT {keys}, actor, requirement,
-             success = 1 AND {_LEVEL_RANK.format('level')} >= r.level_rank AS reached
+             success = 1 AND {_LEVEL_RANK.format("level")} >= r.level_rank AS reached
       FROM {source} AS f ARRAY JOIN requirements AS requirement
       INNER JOIN cb_requirements AS r ON r.requirement = requirement
       WHERE verb IN {EVIDENCE_VERBS} AND level != '')
@@ -261,12 +267,12 @@ FROM (
            round(medianIf(minutes, tn > 0), 1) AS median_minutes, round(avgIf(minutes, tn > 0), 1) AS mean_minutes
     FROM (
         SELECT course, actor,
-               max(verb = '{VERBS['completed']}') AS c, max(verb = '{VERBS['passed']}') AS p,
-               max(verb = '{VERBS['failed']}') AS f,
+               max(verb = '{VERBS["completed"]}') AS c, max(verb = '{VERBS["passed"]}') AS p,
+               max(verb = '{VERBS["failed"]}') AS f,
                sumIf(assumeNotNull(score), verb IN {outcome} AND isNotNull(score)) AS ss,
                countIf(verb IN {outcome} AND isNotNull(score)) AS sn,
-               sumIf(assumeNotNull(duration_s), verb = '{VERBS['terminated']}' AND isNotNull(duration_s)) / 60 AS minutes,
-               countIf(verb = '{VERBS['terminated']}' AND isNotNull(duration_s)) AS tn
+               sumIf(assumeNotNull(duration_s), verb = '{VERBS["terminated"]}' AND isNotNull(duration_s)) / 60 AS minutes,
+               countIf(verb = '{VERBS["terminated"]}' AND isNotNull(duration_s)) AS tn
         FROM {source} GROUP BY course, actor
     ) GROUP BY course
 ) AS s INNER JOIN cb_courses AS k ON k.course = s.course
@@ -278,7 +284,7 @@ def scores(source: str) -> str:
     return f"""
 SELECT course, toUInt8(least(floor(score * 10), 9) * 10) AS band_from, count() AS results
 FROM {source}
-WHERE verb IN ('{VERBS['passed']}', '{VERBS['failed']}') AND isNotNull(score)
+WHERE verb IN ('{VERBS["passed"]}', '{VERBS["failed"]}') AND isNotNull(score)
 GROUP BY course, band_from ORDER BY course, band_from"""
 
 
@@ -286,7 +292,7 @@ def wrong_answers(source: str, limit: int = 25) -> str:
     """The questions and decisions answered wrongly (or rated unsafe) most often."""
     return f"""
 SELECT course, object_id AS item, any(object_name) AS name,
-       if(verb = '{VERBS['responded']}', 'decision', 'question') AS kind,
+       if(verb = '{VERBS["responded"]}', 'decision', 'question') AS kind,
        count() AS attempts, countIf(success = 0) AS wrong,
        round(100 * wrong / attempts, 1) AS percent_wrong, uniqExactIf(actor, success = 0) AS learners_wrong,
        arrayStringConcat(arraySort(groupUniqArrayArray(requirements)), ' ') AS requirements

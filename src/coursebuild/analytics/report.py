@@ -84,8 +84,9 @@ def _meta(store: Store, key: str) -> str | None:
 
 
 def _set_meta(store: Store, key: str, value: str) -> None:
-    store.insert_rows("cb_meta", [{"key": key, "value": value,
-                                    "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")}])
+    store.insert_rows(
+        "cb_meta", [{"key": key, "value": value, "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")}]
+    )
 
 
 def prepare(store: Store, course_dirs: list[Path]) -> list[str]:
@@ -95,8 +96,11 @@ def prepare(store: Store, course_dirs: list[Path]) -> list[str]:
         load_reference(store, course_dirs)
         store.execute("DROP TABLE IF EXISTS cb_classified")
         _set_meta(store, "reference", print_)
-    classified = store.rows("SELECT max(batch) AS b FROM cb_classified") if store.rows(
-        "EXISTS TABLE cb_classified")[0].get("result") else [{"b": 0}]
+    classified = (
+        store.rows("SELECT max(batch) AS b FROM cb_classified")
+        if store.rows("EXISTS TABLE cb_classified")[0].get("result")
+        else [{"b": 0}]
+    )
     for sql in queries.classify(int(classified[0]["b"] or 0) + 1):
         store.execute(sql)
     return [r["course"] for r in store.rows("SELECT course FROM cb_courses ORDER BY course")]
@@ -113,8 +117,16 @@ def load_reference(store: Store, course_dirs: list[Path]) -> dict[str, Any]:
         if built.course is None:
             raise AnalyticsError(f"cannot read the course in {folder}: fix it first (coursebuild validate {folder})")
         config = built.course.config
-        courses.append({"course": config.id, "iri": config.base_iri, "title": config.title, "version": config.version,
-                        "pathway": config.pathway.value, "archetypes": [a.value for a in config.archetypes]})
+        courses.append(
+            {
+                "course": config.id,
+                "iri": config.base_iri,
+                "title": config.title,
+                "version": config.version,
+                "pathway": config.pathway.value,
+                "archetypes": [a.value for a in config.archetypes],
+            }
+        )
         if built.catalogue is not None:
             catalogue = built.catalogue
             for row in course_coverage(built.course, built.catalogue).rows:
@@ -124,13 +136,17 @@ def load_reference(store: Store, course_dirs: list[Path]) -> dict[str, Any]:
     if catalogue is not None:
         for requirement in catalogue.requirements.values():
             table = catalogue.tables[requirement.table]
-            requirements.append({
-                "requirement": requirement.id, "tab": requirement.table, "pathway": table.pathway.value,
-                "archetype": table.archetype.value if table.archetype else "",
-                "level": requirement.level.value if requirement.level else "",
-                "level_rank": requirement.level.rank + 1 if requirement.level else 0,
-                "statement": requirement.statement,
-            })
+            requirements.append(
+                {
+                    "requirement": requirement.id,
+                    "tab": requirement.table,
+                    "pathway": table.pathway.value,
+                    "archetype": table.archetype.value if table.archetype else "",
+                    "level": requirement.level.value if requirement.level else "",
+                    "level_rank": requirement.level.rank + 1 if requirement.level else 0,
+                    "statement": requirement.statement,
+                }
+            )
     for sql in queries.REFERENCE_SCHEMA:
         store.execute(sql)
     store.insert_rows("cb_courses", courses)
@@ -211,12 +227,21 @@ def figures(store: Store, options: Options) -> dict[str, Table]:
         return tables[name]
 
     add("totals", "Statements in the figures", queries.TOTALS.format(source=source))
-    add("requirements", "Attainment per requirement", queries.requirement_summary(source),
-        "Learners with tagged evidence for the requirement, and those who reached the level the report asks for.")
+    add(
+        "requirements",
+        "Attainment per requirement",
+        queries.requirement_summary(source),
+        "Learners with tagged evidence for the requirement, and those who reached the level the report asks for.",
+    )
     add("attainment", "Learners reaching each taxonomy level, per requirement", queries.attainment(source))
     rolled = store.rows(queries.rollups(source))
     measures = ["learners", "requirements_evidenced", "pairs_evidenced", "pairs_reached", "percent_reached"]
-    for by, title in [("course", "course"), ("layer", "layer"), ("archetype", "archetype"), ("organisation", "organisation")]:
+    for by, title in [
+        ("course", "course"),
+        ("layer", "layer"),
+        ("archetype", "archetype"),
+        ("organisation", "organisation"),
+    ]:
         rows = [{by: r[f"g_{by}"], **{m: r[m] for m in measures}} for r in rolled if r["by"] == by]
         tables[f"by_{by}"] = Table(f"by_{by}", f"Requirements reached, by {title}", [by, *measures], rows)
     add("courses", "Completion, pass rate, score and time per course", queries.courses(source))
@@ -245,9 +270,10 @@ def attainment_matrix(tables: dict[str, Table]) -> list[dict[str, Any]]:
     for summary in tables["requirements"].rows:
         by_requirement[summary["requirement"]] = {"summary": summary, "levels": {}}
     for row in tables["attainment"].rows:
-        entry = by_requirement.setdefault(row["requirement"], {"summary": {"requirement": row["requirement"],
-                                                                              "required_level": row["required_level"]},
-                                                                  "levels": {}})
+        entry = by_requirement.setdefault(
+            row["requirement"],
+            {"summary": {"requirement": row["requirement"], "required_level": row["required_level"]}, "levels": {}},
+        )
         entry["levels"][row["level"]] = row["learners"]
     return list(by_requirement.values())
 
@@ -271,14 +297,24 @@ def write(options: Options, tables: dict[str, Table], ingested: list[sources.Ing
         (out / "data" / f"{table.name}.csv").write_text(_csv(table), encoding="utf-8")
         (out / "data" / f"{table.name}.json").write_text(
             json.dumps({"title": table.title, "rows": table.rows}, indent=1, ensure_ascii=False, default=str) + "\n",
-            encoding="utf-8")
-    filters = {"course": options.courses, "version": options.revision, "since": options.since,
-               "until": options.until, "organisation": options.organisation}
-    document = {"generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "filters": filters,
-                "sources": [{"source": i.source, "statements": i.statements} for i in ingested],
-                "tables": {name: t.rows for name, t in tables.items()}}
-    (out / "report.json").write_text(json.dumps(document, indent=1, ensure_ascii=False, default=str) + "\n",
-                                     encoding="utf-8")
+            encoding="utf-8",
+        )
+    filters = {
+        "course": options.courses,
+        "version": options.revision,
+        "since": options.since,
+        "until": options.until,
+        "organisation": options.organisation,
+    }
+    document = {
+        "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "filters": filters,
+        "sources": [{"source": i.source, "statements": i.statements} for i in ingested],
+        "tables": {name: t.rows for name, t in tables.items()},
+    }
+    (out / "report.json").write_text(
+        json.dumps(document, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
     (out / "report.html").write_text(render_html(options, tables, document, store_kind), encoding="utf-8")
 
 
@@ -287,21 +323,52 @@ def render_html(options: Options, tables: dict[str, Table], document: dict[str, 
 
     svg: dict[str, str] = {}
     if options.charts:
-        requirement_rows = [{"requirement": r["requirement"], "learners": r["learners_reached_required"]}
-                            for r in tables["requirements"].rows][:40]
-        svg["requirements"] = charts.bar(requirement_rows, "requirement", "learners",
-                                         "Learners who reached the level asked for, per requirement"
-                                         + (" (the first 40; all are in the table)" if len(tables["requirements"].rows) > 40 else ""),
-                                         "learners", "requirement")
-        course_rows = [{"course": r["course"], "percent": round(100 * r["completed"] / r["learners"], 1) if r["learners"] else 0}
-                       for r in tables["courses"].rows]
-        svg["courses"] = charts.bar(course_rows, "course", "percent", "Completion per course (percent of learners)",
-                                    "percent completed", "course", max_value=100)
+        requirement_rows = [
+            {"requirement": r["requirement"], "learners": r["learners_reached_required"]}
+            for r in tables["requirements"].rows
+        ][:40]
+        svg["requirements"] = charts.bar(
+            requirement_rows,
+            "requirement",
+            "learners",
+            "Learners who reached the level asked for, per requirement"
+            + (" (the first 40; all are in the table)" if len(tables["requirements"].rows) > 40 else ""),
+            "learners",
+            "requirement",
+        )
+        course_rows = [
+            {"course": r["course"], "percent": round(100 * r["completed"] / r["learners"], 1) if r["learners"] else 0}
+            for r in tables["courses"].rows
+        ]
+        svg["courses"] = charts.bar(
+            course_rows,
+            "course",
+            "percent",
+            "Completion per course (percent of learners)",
+            "percent completed",
+            "course",
+            max_value=100,
+        )
         svg["scores"] = charts.histogram(tables["scores"].rows, "Assessment scores")
-        wrong_rows = [{"item": (r["name"] or r["item"])[:60], "wrong": r["wrong"]} for r in tables["wrong_answers"].rows[:10]]
-        svg["wrong_answers"] = charts.bar(wrong_rows, "item", "wrong", "Answers most often wrong", "wrong answers", "item")
-    environment = Environment(loader=PackageLoader("coursebuild.analytics", "."), autoescape=select_autoescape(["j2"]),
-                              trim_blocks=True, lstrip_blocks=True)
+        wrong_rows = [
+            {"item": (r["name"] or r["item"])[:60], "wrong": r["wrong"]} for r in tables["wrong_answers"].rows[:10]
+        ]
+        svg["wrong_answers"] = charts.bar(
+            wrong_rows, "item", "wrong", "Answers most often wrong", "wrong answers", "item"
+        )
+    environment = Environment(
+        loader=PackageLoader("coursebuild.analytics", "."),
+        autoescape=select_autoescape(["j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     template = environment.get_template(TEMPLATE)
-    return template.render(tables=tables, svg=svg, document=document, matrix=attainment_matrix(tables),
-                           levels=queries.LEVELS, quality_classes=quality.CLASSES, store_kind=store_kind)
+    return template.render(
+        tables=tables,
+        svg=svg,
+        document=document,
+        matrix=attainment_matrix(tables),
+        levels=queries.LEVELS,
+        quality_classes=quality.CLASSES,
+        store_kind=store_kind,
+    )

@@ -65,8 +65,11 @@ def ingest_file(store: Store, path: Path) -> IngestResult:
         _insert_lines(store, (json.dumps(s, ensure_ascii=False) for s in statements), batch)
     elif store.can_read_files:
         # ClickHouse reads and parses the file itself: the fast path for large exports.
-        store.execute(queries.parse_insert(f"file({queries.quote(str(path.resolve()))}, 'LineAsString')", batch,
-                                            where="WHERE line != ''"))
+        store.execute(
+            queries.parse_insert(
+                f"file({queries.quote(str(path.resolve()))}, 'LineAsString')", batch, where="WHERE line != ''"
+            )
+        )
     else:
         with path.open("r", encoding="utf-8", errors="replace") as handle:
             _insert_lines(store, (line.rstrip("\n") for line in handle if line.strip()), batch)
@@ -147,7 +150,9 @@ def credentials_for(endpoint: str, netrc_file: Path | None) -> Credentials | Non
         try:
             found = netrc.netrc(str(netrc_file)).authenticators(host)
         except (OSError, netrc.NetrcParseError) as error:
-            raise AnalyticsError(f"cannot read the credentials file {netrc_file}: {getattr(error, 'strerror', None) or 'not in netrc format'}") from None
+            raise AnalyticsError(
+                f"cannot read the credentials file {netrc_file}: {getattr(error, 'strerror', None) or 'not in netrc format'}"
+            ) from None
         if not found:
             raise AnalyticsError(f"the credentials file {netrc_file} has no entry for machine {host}")
         login, _, netrc_password = found
@@ -162,15 +167,25 @@ class LrsReader:
     """GET /statements with since/until, following `more` links, retrying with backoff on network errors,
     429 and 5xx."""
 
-    def __init__(self, endpoint: str, credentials: Credentials | None, *, limit: int = PAGE_LIMIT,
-                 retries: int = RETRIES, backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep,
-                 timeout: float = 60):
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: Credentials | None,
+        *,
+        limit: int = PAGE_LIMIT,
+        retries: int = RETRIES,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: float = 60,
+    ):
         parts = urllib.parse.urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise AnalyticsError(f"--lrs must be an http:// or https:// xAPI endpoint, not {redact_url(endpoint)!r}")
         if parts.username or parts.password:
-            raise AnalyticsError("put LRS credentials in COURSEBUILD_LRS_USERNAME / COURSEBUILD_LRS_PASSWORD "
-                                 "or a --netrc file, not in the URL")
+            raise AnalyticsError(
+                "put LRS credentials in COURSEBUILD_LRS_USERNAME / COURSEBUILD_LRS_PASSWORD "
+                "or a --netrc file, not in the URL"
+            )
         self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
         self.credentials = credentials
         self.limit = limit
@@ -214,8 +229,10 @@ class LrsReader:
                     return json.loads(response.read().decode("utf-8"))
             except urllib.error.HTTPError as error:
                 if error.code in (401, 403):
-                    raise AnalyticsError(f"the LRS at {self.endpoint} refused the credentials (HTTP {error.code}); "
-                                         f"set {USER_ENV} and {PASSWORD_ENV} or use --netrc") from None
+                    raise AnalyticsError(
+                        f"the LRS at {self.endpoint} refused the credentials (HTTP {error.code}); "
+                        f"set {USER_ENV} and {PASSWORD_ENV} or use --netrc"
+                    ) from None
                 if error.code != 429 and error.code < 500 or attempt == self.retries:
                     raise AnalyticsError(f"the LRS at {self.endpoint} answered HTTP {error.code}") from None
             except ValueError:
@@ -229,8 +246,9 @@ class LrsReader:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def ingest_lrs(store: Store, reader: LrsReader, since: str | None = None, until: str | None = None,
-               full: bool = False) -> IngestResult:
+def ingest_lrs(
+    store: Store, reader: LrsReader, since: str | None = None, until: str | None = None, full: bool = False
+) -> IngestResult:
     """Fetch statements into the store. Unless `full`, only those stored since the last run against this
     LRS (xAPI `since` is exclusive; a statement fetched twice is recognised by its id)."""
     started = time.perf_counter()
@@ -252,14 +270,26 @@ def ingest_lrs(store: Store, reader: LrsReader, since: str | None = None, until:
                     fetched += 1
         if fetched:
             if store.can_read_files:
-                store.execute(queries.parse_insert(f"file({queries.quote(str(spool))}, 'LineAsString')", batch,
-                                                    where="WHERE line != ''"))
+                store.execute(
+                    queries.parse_insert(
+                        f"file({queries.quote(str(spool))}, 'LineAsString')", batch, where="WHERE line != ''"
+                    )
+                )
             else:
                 with spool.open("r", encoding="utf-8") as handle:
                     _insert_lines(store, (line.rstrip("\n") for line in handle), batch)
     if newest:
-        store.insert_rows("cb_sources", [{"source": source, "last_stored": newest, "fetched": fetched,
-                                          "at": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}])
+        store.insert_rows(
+            "cb_sources",
+            [
+                {
+                    "source": source,
+                    "last_stored": newest,
+                    "fetched": fetched,
+                    "at": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+                }
+            ],
+        )
     return IngestResult(source, fetched, time.perf_counter() - started)
 
 
@@ -275,6 +305,8 @@ def _instant(text: str) -> float:
 
 
 def last_stored(store: Store, source: str) -> str | None:
-    rows = store.rows(f"SELECT last_stored FROM cb_sources WHERE source = {queries.quote(source)} "
-                      "ORDER BY parseDateTime64BestEffortOrZero(last_stored, 3, 'UTC') DESC LIMIT 1")
+    rows = store.rows(
+        f"SELECT last_stored FROM cb_sources WHERE source = {queries.quote(source)} "
+        "ORDER BY parseDateTime64BestEffortOrZero(last_stored, 3, 'UTC') DESC LIMIT 1"
+    )
     return rows[0]["last_stored"] if rows else None

@@ -124,7 +124,9 @@ class ClickHouseStore(Store):
         try:
             import clickhouse_connect
         except ImportError as error:  # pragma: no cover
-            raise AnalyticsError("--clickhouse needs clickhouse-connect: pip install 'coursebuild[analytics]'") from error
+            raise AnalyticsError(
+                "--clickhouse needs clickhouse-connect: pip install 'coursebuild[analytics]'"
+            ) from error
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise AnalyticsError(f"--clickhouse must be an http:// or https:// URL, not {redact_url(url)!r}")
@@ -134,8 +136,12 @@ class ClickHouseStore(Store):
         self.url = redact_url(url)
         try:
             self._client = clickhouse_connect.get_client(
-                host=parts.hostname, port=parts.port or (8443 if parts.scheme == "https" else 8123),
-                secure=parts.scheme == "https", username=username, password=password, database=database,
+                host=parts.hostname,
+                port=parts.port or (8443 if parts.scheme == "https" else 8123),
+                secure=parts.scheme == "https",
+                username=username,
+                password=password,
+                database=database,
                 compress=False,
             )
         except Exception as error:

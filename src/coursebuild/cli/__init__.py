@@ -55,7 +55,9 @@ def _language_jobs(dirs: list[Path], language: str | None) -> list[tuple[Path, s
         from coursebuild.translation.workflow import LANGUAGE
 
         if not LANGUAGE.match(language):
-            raise click.BadParameter(f"'{language}' is not a language tag (for example cy) or 'all'", param_hint="--lang")
+            raise click.BadParameter(
+                f"'{language}' is not a language tag (for example cy) or 'all'", param_hint="--lang"
+            )
         return [(d, language) for d in dirs]
     from coursebuild.translation.store import languages
 
@@ -80,7 +82,9 @@ def _report(results: list[CourseBuild], verb: str) -> None:
         click.echo(f"{len(results)} course{'s' if len(results) != 1 else ''} valid")
 
 
-def _run_all(course_dirs: Sequence[Path | tuple[Path, str | None]], run, label: str, jobs: int = 1) -> list[CourseBuild]:
+def _run_all(
+    course_dirs: Sequence[Path | tuple[Path, str | None]], run, label: str, jobs: int = 1
+) -> list[CourseBuild]:
     """Run `run(course_dir, project_root)` for every course, in `jobs` processes; results in input order.
 
     `run` must be picklable (a module-level function or functools.partial of one) when jobs > 1. Progress
@@ -135,8 +139,16 @@ def _default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _build_one(job: tuple[Path, str | None], project_root: Path, formats: list[str] | None, out_dir: Path | None,
-               draft: bool, embedded, cache_dir: Path | None, delivery: str | None = None) -> CourseBuild:
+def _build_one(
+    job: tuple[Path, str | None],
+    project_root: Path,
+    formats: list[str] | None,
+    out_dir: Path | None,
+    draft: bool,
+    embedded,
+    cache_dir: Path | None,
+    delivery: str | None = None,
+) -> CourseBuild:
     course_dir, language = job
     result = build_course(course_dir, formats, out_dir, project_root, draft, embedded, language, cache_dir, delivery)
     result.site = None  # the packages hold it; not sending it back from a worker saves time and memory
@@ -151,26 +163,80 @@ def main() -> None:
 
 @main.command()
 @click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT", help="Output format (repeatable); default: the course's own list.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True, help="Folder for the packages.")
-@click.option("--draft", is_flag=True, help="Build product courses with unfilled facts, or translations with units not yet "
-              "translated (shown in the source language), anyway, marked DRAFT on every page.")
-@click.option("--lang", "language", metavar="LANG", help="Build the translation in translations/LANG/ (for example cy), "
-              "or 'all': the source language and every translation.")
-@click.option("--embed-lrs-credentials", nargs=2, metavar="ENDPOINT AUTH", default=None,
-              help="UNSAFE: write an LRS endpoint and Authorization value into SCORM packages so they send xAPI "
-                   "statements there. Prefer cmi5, or launch parameters from the LMS.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Build N courses at once in separate processes; default: the number of cores; -j 1 is serial.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CACHE_DIR,
-              show_default=True, help="Where unchanged courses' packages are kept between builds.")
-@click.option("--no-cache", is_flag=True, help="Build everything from the sources, neither reading nor writing the cache.")
-@click.option("--delivery", type=click.Choice(["auto", "single", "split"]), default=None,
-              help="How lessons reach the learner, overriding each course's `delivery`: all in one page, or one "
-                   f"file per lesson loaded when opened; auto splits courses of more than {SPLIT_ABOVE} lessons.")
-def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path, draft: bool, language: str | None,
-          embed_lrs_credentials: tuple[str, str] | None, jobs: int | None, cache_dir: Path, no_cache: bool,
-          delivery: str | None) -> None:
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="FORMAT",
+    help="Output format (repeatable); default: the course's own list.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder for the packages.",
+)
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Build product courses with unfilled facts, or translations with units not yet "
+    "translated (shown in the source language), anyway, marked DRAFT on every page.",
+)
+@click.option(
+    "--lang",
+    "language",
+    metavar="LANG",
+    help="Build the translation in translations/LANG/ (for example cy), "
+    "or 'all': the source language and every translation.",
+)
+@click.option(
+    "--embed-lrs-credentials",
+    nargs=2,
+    metavar="ENDPOINT AUTH",
+    default=None,
+    help="UNSAFE: write an LRS endpoint and Authorization value into SCORM packages so they send xAPI "
+    "statements there. Prefer cmi5, or launch parameters from the LMS.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Build N courses at once in separate processes; default: the number of cores; -j 1 is serial.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CACHE_DIR,
+    show_default=True,
+    help="Where unchanged courses' packages are kept between builds.",
+)
+@click.option(
+    "--no-cache", is_flag=True, help="Build everything from the sources, neither reading nor writing the cache."
+)
+@click.option(
+    "--delivery",
+    type=click.Choice(["auto", "single", "split"]),
+    default=None,
+    help="How lessons reach the learner, overriding each course's `delivery`: all in one page, or one "
+    f"file per lesson loaded when opened; auto splits courses of more than {SPLIT_ABOVE} lessons.",
+)
+def build(
+    course_dirs: tuple[Path, ...],
+    formats: tuple[str, ...],
+    out_dir: Path,
+    draft: bool,
+    language: str | None,
+    embed_lrs_credentials: tuple[str, str] | None,
+    jobs: int | None,
+    cache_dir: Path,
+    no_cache: bool,
+    delivery: str | None,
+) -> None:
     """Build packages for COURSE_DIRS (default: every course under ./courses)."""
     chosen = _check_formats(formats)
     dirs = _course_dirs(course_dirs)
@@ -190,8 +256,15 @@ def build(course_dirs: tuple[Path, ...], formats: tuple[str, ...], out_dir: Path
             err=True,
         )
     work = _language_jobs(dirs, language)
-    run = functools.partial(_build_one, formats=chosen, out_dir=out_dir, draft=draft, embedded=embedded,
-                            cache_dir=None if no_cache else cache_dir, delivery=delivery)
+    run = functools.partial(
+        _build_one,
+        formats=chosen,
+        out_dir=out_dir,
+        draft=draft,
+        embedded=embedded,
+        cache_dir=None if no_cache else cache_dir,
+        delivery=delivery,
+    )
     results = _run_all(work, run, "building", jobs or _default_jobs())
     _report(results, "build")
     if not course_dirs:
@@ -220,7 +293,9 @@ def list_courses() -> None:
         if course is None:
             rows.append((str(course_dir), "?", "?", "?", "has errors: run coursebuild validate"))
             continue
-        rows.append((course.id, course.config.version, course.config.pathway.value, str(len(course.lessons)), str(course_dir)))
+        rows.append(
+            (course.id, course.config.version, course.config.pathway.value, str(len(course.lessons)), str(course_dir))
+        )
     headers = ("id", "version", "pathway", "lessons", "folder")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
@@ -253,7 +328,8 @@ def graph(scenario_file: Path, style: str) -> None:
         lines = {scene_id: doc.line_of(("scenes", scene_id)) for scene_id in model.scenes}
         choice_lines = {
             (scene_id, c.id): doc.line_of(("scenes", scene_id, "choices", i))
-            for scene_id, scene in model.scenes.items() for i, c in enumerate(scene.choices)
+            for scene_id, scene in model.scenes.items()
+            for i, c in enumerate(scene.choices)
         }
         check_scenario_graph(Scenario(model, SourceRef(scenario_file), {}, {}, lines, choice_lines), problems)
     for problem in problems.items:
@@ -263,7 +339,9 @@ def graph(scenario_file: Path, style: str) -> None:
 
 
 @main.command()
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout."
+)
 def profile(out_file: Path | None) -> None:
     """Print (or write) the xAPI Profile document that every package's statements follow."""
     from coursebuild.pipeline.write import write_atomically
@@ -277,8 +355,15 @@ def profile(out_file: Path | None) -> None:
 
 @main.command()
 @click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "-f", "style", type=click.Choice(["text", "csv", "json", "html"]), default="text", show_default=True)
-@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, help="Exit 1 if any course assesses less than PCT% of its requirements, or teaches less than all of them.")
+@click.option(
+    "--format", "-f", "style", type=click.Choice(["text", "csv", "json", "html"]), default="text", show_default=True
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Exit 1 if any course assesses less than PCT% of its requirements, or teaches less than all of them.",
+)
 def coverage(course_dirs: tuple[Path, ...], style: str, fail_under: float | None) -> None:
     """Show where each report requirement is taught and assessed, per course."""
     from coursebuild.coverage import FORMATTERS, course_coverage
@@ -287,7 +372,9 @@ def coverage(course_dirs: tuple[Path, ...], style: str, fail_under: float | None
     failed = [r for r in results if not r.ok or r.course is None]
     if failed:
         _report(failed, "coverage")
-    reports = [course_coverage(r.course, r.catalogue) for r in results if r.course is not None and r.catalogue is not None]
+    reports = [
+        course_coverage(r.course, r.catalogue) for r in results if r.course is not None and r.catalogue is not None
+    ]
     click.echo(FORMATTERS[style](reports), nl=False)
     if fail_under is not None:
         short = [r for r in reports if r.percent("taught") < 100 or r.percent("assessed") < fail_under]
@@ -303,7 +390,14 @@ def coverage(course_dirs: tuple[Path, ...], style: str, fail_under: float | None
 
 @main.command()
 @click.argument("course_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "-f", "fmt", type=click.Choice(["scorm12", "scorm2004", "cmi5", "xapi", "web"]), default="scorm2004", show_default=True)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["scorm12", "scorm2004", "cmi5", "xapi", "web"]),
+    default="scorm2004",
+    show_default=True,
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
 def preview(course_dir: Path | None, fmt: str, port: int, no_browser: bool) -> None:
@@ -326,7 +420,9 @@ def preview(course_dir: Path | None, fmt: str, port: int, no_browser: bool) -> N
         webbrowser.open(url)
 
     def report(current: PreviewState) -> None:
-        click.echo(f"rebuilt (version {current.version})" + (f": {len(current.errors)} problem(s)" if current.errors else ""))
+        click.echo(
+            f"rebuilt (version {current.version})" + (f": {len(current.errors)} problem(s)" if current.errors else "")
+        )
 
     try:
         watch(state, stop, report)
@@ -339,39 +435,102 @@ def preview(course_dir: Path | None, fmt: str, port: int, no_browser: bool) -> N
 
 @main.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--lrs", metavar="URL", help="An xAPI endpoint to read statements from (credentials: COURSEBUILD_LRS_USERNAME "
-              "and COURSEBUILD_LRS_PASSWORD, or --netrc).")
-@click.option("--netrc", "netrc_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="A netrc-style file with the LRS's login and password.")
-@click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="A JSON or JSON-lines export of statements (repeatable).")
-@click.option("--clickhouse-table", metavar="TABLE", help="Read statements in place from this ClickHouse table "
-              "(for example Ralph's xapi_events_all).")
-@click.option("--clickhouse-column", metavar="COLUMN", default="event", show_default=True,
-              help="The column of --clickhouse-table that holds each statement's JSON.")
-@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".coursebuild-analytics"),
-              show_default=True, help="The chDB folder that keeps statements between runs.")
-@click.option("--clickhouse", "clickhouse_url", metavar="URL", help="Use this ClickHouse server or cluster instead of chDB "
-              "(credentials: COURSEBUILD_CLICKHOUSE_USERNAME and COURSEBUILD_CLICKHOUSE_PASSWORD).")
-@click.option("--courses", "course_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Course folders the statements come from (default: every course under ./courses).")
+@click.option(
+    "--lrs",
+    metavar="URL",
+    help="An xAPI endpoint to read statements from (credentials: COURSEBUILD_LRS_USERNAME "
+    "and COURSEBUILD_LRS_PASSWORD, or --netrc).",
+)
+@click.option(
+    "--netrc",
+    "netrc_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A netrc-style file with the LRS's login and password.",
+)
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A JSON or JSON-lines export of statements (repeatable).",
+)
+@click.option(
+    "--clickhouse-table",
+    metavar="TABLE",
+    help="Read statements in place from this ClickHouse table (for example Ralph's xapi_events_all).",
+)
+@click.option(
+    "--clickhouse-column",
+    metavar="COLUMN",
+    default="event",
+    show_default=True,
+    help="The column of --clickhouse-table that holds each statement's JSON.",
+)
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".coursebuild-analytics"),
+    show_default=True,
+    help="The chDB folder that keeps statements between runs.",
+)
+@click.option(
+    "--clickhouse",
+    "clickhouse_url",
+    metavar="URL",
+    help="Use this ClickHouse server or cluster instead of chDB "
+    "(credentials: COURSEBUILD_CLICKHOUSE_USERNAME and COURSEBUILD_CLICKHOUSE_PASSWORD).",
+)
+@click.option(
+    "--courses",
+    "course_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Course folders the statements come from (default: every course under ./courses).",
+)
 @click.option("--course", "course_filter", multiple=True, help="Only this course id (repeatable).")
 @click.option("--version", "revision", help="Only statements whose context.revision is this course version.")
 @click.option("--since", help="Only statements from this date or time (ISO 8601).")
 @click.option("--until", help="Only statements before this date or time (ISO 8601).")
 @click.option("--organisation", help="Only statements from this organisation.")
 @click.option("--full", is_flag=True, help="Fetch everything from the LRS again, not only what is new.")
-def report(out: Path, lrs: str | None, netrc_file: Path | None, files: tuple[Path, ...], clickhouse_table: str | None,
-           clickhouse_column: str, store_dir: Path, clickhouse_url: str | None, course_dirs: tuple[Path, ...],
-           course_filter: tuple[str, ...], revision: str | None, since: str | None, until: str | None,
-           organisation: str | None, full: bool) -> None:
+def report(
+    out: Path,
+    lrs: str | None,
+    netrc_file: Path | None,
+    files: tuple[Path, ...],
+    clickhouse_table: str | None,
+    clickhouse_column: str,
+    store_dir: Path,
+    clickhouse_url: str | None,
+    course_dirs: tuple[Path, ...],
+    course_filter: tuple[str, ...],
+    revision: str | None,
+    since: str | None,
+    until: str | None,
+    organisation: str | None,
+    full: bool,
+) -> None:
     """Read xAPI statements and write an analytics report (HTML, CSV, JSON) into OUT."""
     from coursebuild.analytics.report import Options, run
 
-    options = Options(out=out, course_dirs=_course_dirs(course_dirs), store_dir=store_dir, clickhouse_url=clickhouse_url,
-                      lrs=lrs, netrc=netrc_file, files=list(files), clickhouse_table=clickhouse_table,
-                      clickhouse_column=clickhouse_column, courses=list(course_filter), revision=revision, since=since,
-                      until=until, organisation=organisation, full=full)
+    options = Options(
+        out=out,
+        course_dirs=_course_dirs(course_dirs),
+        store_dir=store_dir,
+        clickhouse_url=clickhouse_url,
+        lrs=lrs,
+        netrc=netrc_file,
+        files=list(files),
+        clickhouse_table=clickhouse_table,
+        clickhouse_column=clickhouse_column,
+        courses=list(course_filter),
+        revision=revision,
+        since=since,
+        until=until,
+        organisation=organisation,
+        full=full,
+    )
     result = run(options)
     for ingested in result.ingested:
         click.echo(f"read {ingested.statements} statements from {ingested.source} in {ingested.seconds:.1f} s")

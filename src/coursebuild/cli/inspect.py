@@ -31,8 +31,19 @@ def inspect_command(package: Path, as_json: bool, show_all: bool) -> None:
         report = inspect_package(package)
     except PackageError as exc:
         if as_json:
-            click.echo(json.dumps({"package": str(package), "ok": False, "format": None,
-                                   "errors": [{"code": "not-a-zip", "message": str(exc)}], "warnings": [], "notes": []}, indent=2))
+            click.echo(
+                json.dumps(
+                    {
+                        "package": str(package),
+                        "ok": False,
+                        "format": None,
+                        "errors": [{"code": "not-a-zip", "message": str(exc)}],
+                        "warnings": [],
+                        "notes": [],
+                    },
+                    indent=2,
+                )
+            )
         raise _NotAPackage(f"{exc}. coursebuild inspect needs the .zip you would upload to the LMS.") from None
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))

@@ -42,11 +42,31 @@ def new_group() -> None:
 
 @new_group.command(name="product")
 @click.argument("name")
-@click.option("--template", "-t", metavar="T", help="Template name under courses/product_templates/, a folder or a git URL. [default: default]")
-@click.option("--answers", "answers", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A YAML file of product facts (shaped like product.yml); no questions are asked.")
-@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Folder for the new course. [default: courses/products/<slug>]")
-@click.option("--ref", metavar="REF", help="The template version to use, such as v1.0.0: a stored release, or a tag of a template in git. [default: the newest]")
-def new_product_command(name: str, template: str | None, answers: Path | None, dest: Path | None, ref: str | None) -> None:
+@click.option(
+    "--template",
+    "-t",
+    metavar="T",
+    help="Template name under courses/product_templates/, a folder or a git URL. [default: default]",
+)
+@click.option(
+    "--answers",
+    "answers",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A YAML file of product facts (shaped like product.yml); no questions are asked.",
+)
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the new course. [default: courses/products/<slug>]",
+)
+@click.option(
+    "--ref",
+    metavar="REF",
+    help="The template version to use, such as v1.0.0: a stored release, or a tag of a template in git. [default: the newest]",
+)
+def new_product_command(
+    name: str, template: str | None, answers: Path | None, dest: Path | None, ref: str | None
+) -> None:
     """Create a product-training course for the AI product NAME.
 
     On a terminal, and without --answers, you are asked for each product fact (press Enter to keep a
@@ -88,8 +108,17 @@ def update_group() -> None:
 
 @update_group.command(name="product")
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--template", "-t", metavar="T", help="Take the template from here instead of where the course came from (name, folder or git URL).")
-@click.option("--ref", metavar="REF", help="The template version to update to, such as v1.1.0: a stored release, or a tag of a template in git. [default: the newest]")
+@click.option(
+    "--template",
+    "-t",
+    metavar="T",
+    help="Take the template from here instead of where the course came from (name, folder or git URL).",
+)
+@click.option(
+    "--ref",
+    metavar="REF",
+    help="The template version to update to, such as v1.1.0: a stored release, or a tag of a template in git. [default: the newest]",
+)
 def update_product_command(course_dir: Path, template: str | None, ref: str | None) -> None:
     """Re-apply the product template to COURSE_DIR: its newest version, and the facts now in product.yml.
 
@@ -114,8 +143,10 @@ def update_product_command(course_dir: Path, template: str | None, ref: str | No
     if not result.changed and not result.deleted:
         click.echo("  nothing changed")
     if result.added_facts:
-        click.echo(f"the new template asks for {len(result.added_facts)} new fact(s), added to {FACTS_FILE} as placeholders: "
-                   + ", ".join(result.added_facts))
+        click.echo(
+            f"the new template asks for {len(result.added_facts)} new fact(s), added to {FACTS_FILE} as placeholders: "
+            + ", ".join(result.added_facts)
+        )
     if result.conflicts:
         for relative in result.conflicts:
             click.echo(f"conflict: {course}/{relative}", err=True)
@@ -133,7 +164,12 @@ def migrate_group() -> None:
 
 @migrate_group.command(name="product")
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--template", "-t", metavar="T", help="Where the course's template is kept, if not where it came from (name, folder or git URL).")
+@click.option(
+    "--template",
+    "-t",
+    metavar="T",
+    help="Where the course's template is kept, if not where it came from (name, folder or git URL).",
+)
 def migrate_product_command(course_dir: Path, template: str | None) -> None:
     """Stop COURSE_DIR carrying a copy of its template in .template/.
 
@@ -147,13 +183,19 @@ def migrate_product_command(course_dir: Path, template: str | None) -> None:
         raise click.ClickException(exc.format_message()) from None
     course = _shown(result.course_dir)
     if not result.removed:
-        click.echo(f"{course}: migrated already (no {SNAPSHOT_DIR}/; template version {result.template_version}); nothing changed")
+        click.echo(
+            f"{course}: migrated already (no {SNAPSHOT_DIR}/; template version {result.template_version}); nothing changed"
+        )
         return
-    click.echo(f"{course}: removed {SNAPSHOT_DIR}/, which is release v{result.template_version} of "
-               f"{_source(result.template_source)}; updates now merge from that release")
+    click.echo(
+        f"{course}: removed {SNAPSHOT_DIR}/, which is release v{result.template_version} of "
+        f"{_source(result.template_source)}; updates now merge from that release"
+    )
     if result.recorded_version:
-        click.echo(f"  _commit in .copier-answers.yml was v{result.recorded_version}; it is now v{result.template_version}, "
-                   f"the version {SNAPSHOT_DIR}/ held")
+        click.echo(
+            f"  _commit in .copier-answers.yml was v{result.recorded_version}; it is now v{result.template_version}, "
+            f"the version {SNAPSHOT_DIR}/ held"
+        )
 
 
 @click.group(name="release")
@@ -174,11 +216,15 @@ def release_template_command(template: str) -> None:
     try:
         source = resolve_template(template, Path.cwd())
         if "://" in source or not Path(source).is_dir():
-            raise ProductError(f"{template}: release a template folder; a template in git has its versions as tags v<version>")
+            raise ProductError(
+                f"{template}: release a template folder; a template in git has its versions as tags v<version>"
+            )
         result = release_template(Path(source))
     except ProductError as exc:
         raise click.ClickException(exc.format_message()) from None
     if result.created:
         click.echo(f"wrote {_shown(result.path)}: template version {result.version}; commit it")
     else:
-        click.echo(f"{_shown(result.path)}: version {result.version} is released already, with these files; nothing changed")
+        click.echo(
+            f"{_shown(result.path)}: version {result.version} is released already, with these files; nothing changed"
+        )

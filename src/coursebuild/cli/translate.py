@@ -25,11 +25,23 @@ def translate_group() -> None:
 
 @translate_group.command(name="export")
 @click.argument("course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--lang", "language", required=True, metavar="LANG", help="The language to translate into, for example cy.")
-@click.option("--format", "fmt", type=click.Choice(["xliff2", "xliff12"]), default="xliff2", show_default=True,
-              help="XLIFF 2.0, or 1.2 for CAT tools that need it.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="The file to write (default: <course id>-<LANG>.xlf in the current folder).")
+@click.option(
+    "--lang", "language", required=True, metavar="LANG", help="The language to translate into, for example cy."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xliff2", "xliff12"]),
+    default="xliff2",
+    show_default=True,
+    help="XLIFF 2.0, or 1.2 for CAT tools that need it.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (default: <course id>-<LANG>.xlf in the current folder).",
+)
 def export_command(course_dir: Path, language: str, fmt: str, output: Path | None) -> None:
     """Write every translatable string of COURSE_DIR as an XLIFF file, with the translations it has."""
     from coursebuild.translation.workflow import LANGUAGE, export_course
@@ -51,8 +63,12 @@ def export_command(course_dir: Path, language: str, fmt: str, output: Path | Non
 
 @translate_group.command(name="import")
 @click.argument("xliff_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--course", "course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The course folder (default: the course under ./courses whose id the file names).")
+@click.option(
+    "--course",
+    "course_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The course folder (default: the course under ./courses whose id the file names).",
+)
 def import_command(xliff_file: Path, course_dir: Path | None) -> None:
     """Check a translated XLIFF file against its course and write its translations into
     COURSE/translations/<language>/. The course's own files are never changed; if any unit has a
@@ -70,8 +86,13 @@ def import_command(xliff_file: Path, course_dir: Path | None) -> None:
 
 @translate_group.command(name="status")
 @click.argument("course_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--lang", "languages", multiple=True, metavar="LANG", help="Only this language (repeatable); default: "
-              "every language in the course's translations/ folder.")
+@click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    metavar="LANG",
+    help="Only this language (repeatable); default: every language in the course's translations/ folder.",
+)
 @click.option("--list", "show", is_flag=True, help="Also list each stale or missing unit with its file and line.")
 def status_command(course_dirs: tuple[Path, ...], languages: tuple[str, ...], show: bool) -> None:
     """How much of each course is translated, per language."""
@@ -93,11 +114,15 @@ def status_command(course_dirs: tuple[Path, ...], languages: tuple[str, ...], sh
                 for state in unit_states(found[1], load_store(course_dir, language, Problems())):
                     if state.state in (MISSING, STALE):
                         unit = state.unit
-                        listed.append(f"{(course_dir / unit.file).as_posix()}:{unit.line}: [{language}] "
-                                      f"{state.state}: {unit.key} ({unit.note})")
+                        listed.append(
+                            f"{(course_dir / unit.file).as_posix()}:{unit.line}: [{language}] "
+                            f"{state.state}: {unit.key} ({unit.note})"
+                        )
     _fail_on(problems)
     headers = ("course", "language", "translated", "stale", "missing", "units", "folder")
-    table = [(r.course, r.language, f"{r.percent:.0f}%", str(r.stale), str(r.missing), str(r.units), str(d)) for d, r in rows]
+    table = [
+        (r.course, r.language, f"{r.percent:.0f}%", str(r.stale), str(r.missing), str(r.units), str(d)) for d, r in rows
+    ]
     widths = [max(len(row[i]) for row in [headers, *table]) for i in range(len(headers))]
     for row in [headers, *table]:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())

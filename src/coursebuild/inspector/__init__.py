@@ -69,7 +69,7 @@ def _inspect(safe: SafeZip, report: Report) -> None:
     if located is not None:
         manifest_name, kind, prefix = located
         report.root = prefix
-        names = [n[len(prefix):] for n in members.files if n.startswith(prefix)]
+        names = [n[len(prefix) :] for n in members.files if n.startswith(prefix)]
         manifest = read_manifest(safe, members, manifest_name, report)
         members.checked.add(manifest_name)
         if manifest is not None:
@@ -96,5 +96,3 @@ def _inspect(safe: SafeZip, report: Report) -> None:
 
 # --------------------------------------------------------------------------------------------------------
 # Text report
-
-

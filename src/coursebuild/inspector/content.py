@@ -22,7 +22,10 @@ _ATTR = re.compile(r"""([^\s"'<>/=]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"
 
 
 # Every pattern is bounded so that hostile text cannot make the scan slow (no unbounded backtracking).
-_TAG = re.compile(r"<(script|link|iframe|frame|img|audio|video|source|track|embed|object|image|use|a|area|base)\b([^<>]{0,4000})>", re.I)
+_TAG = re.compile(
+    r"<(script|link|iframe|frame|img|audio|video|source|track|embed|object|image|use|a|area|base)\b([^<>]{0,4000})>",
+    re.I,
+)
 _BASE_TAG = re.compile(r"<base\b", re.I)
 _CSS_IMPORT = re.compile(r"""@import\s{1,100}(?:url\(\s{0,100})?["']?([^"'()\s;]{1,2048})""", re.I)
 _CSS_URL = re.compile(r"""url\(\s{0,100}["']?([^"'()\s]{1,2048})["']?\s{0,100}\)""", re.I)
@@ -39,13 +42,18 @@ def _js_load_kind(before: str) -> str | None:
     bare = before[:-1].rstrip() if before.endswith("(") else before
 
     def ends_with_word(text: str, word: str) -> bool:
-        return text.endswith(word) and not (len(text) > len(word) and (text[-len(word) - 1].isalnum() or text[-len(word) - 1] in "_$"))
+        return text.endswith(word) and not (
+            len(text) > len(word) and (text[-len(word) - 1].isalnum() or text[-len(word) - 1] in "_$")
+        )
 
     if ends_with_word(before, "from") or ends_with_word(bare, "import") or ends_with_word(bare, "importScripts"):
         return "script"
     if before.endswith("=") and before[:-1].rstrip().endswith(".src"):
         return "resource"
-    if before.endswith("(") and (ends_with_word(bare, "fetch") or any(ends_with_word(bare, "new " + c) for c in ("WebSocket", "EventSource", "Worker"))):
+    if before.endswith("(") and (
+        ends_with_word(bare, "fetch")
+        or any(ends_with_word(bare, "new " + c) for c in ("WebSocket", "EventSource", "Worker"))
+    ):
         return "request"
     if before.endswith(",") and _OPEN_CALL.search(before):
         return "request"
@@ -62,21 +70,52 @@ _KINDS = {
 }
 
 
-_KIND_WORDS = {"script": "a script", "stylesheet": "a stylesheet", "frame": "a frame", "request": "data", "resource": "a resource"}
+_KIND_WORDS = {
+    "script": "a script",
+    "stylesheet": "a stylesheet",
+    "frame": "a frame",
+    "request": "data",
+    "resource": "a resource",
+}
 _SECRET_KEYS = r"password|passwd|pwd|secret|client_secret|api_?key|apikey|lrs_?key|lrs_?secret|access_?token|auth_?token|bearer_?token"
 
 
 # (pattern, what it found, words one of which the file must contain for the pattern to be worth running)
 _CREDENTIALS: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r"""["'`]Basic\s{1,10}([A-Za-z0-9+/]{8,1000}={0,2})["'`]"""), "an HTTP Basic authorization header", "basic"),
-    (re.compile(rf"""(?i)\b({_SECRET_KEYS})["']?\s{{0,20}}[:=]\s{{0,20}}["'`]([^"'`\s]{{3,500}})["'`]"""), "a '{key}' value", "pass|pwd|secret|key|token"),
-    (re.compile(r"""\b(?:btoa|toBase64|Base64\.encode)\(\s{0,20}["'`]([^"'`:\s]{1,200}:[^"'`\s]{1,200})["'`]\s{0,20}\)"""), "a user:password pair being encoded", "btoa|base64"),
-    (re.compile(r"""\bhttps?://([^/\s"'`:@]{1,200}:[^/\s"'`@]{1,200})@[\w.-]+"""), "a URL with a user name and password", "@"),
-    (re.compile(r"""(?i)\b(?:username|user)["']?\s{0,20}[:=]\s{0,20}["'`]([^"'`\s]{3,200})["'`]"""), "an LRS user name beside an endpoint", "endpoint"),
+    (
+        re.compile(r"""["'`]Basic\s{1,10}([A-Za-z0-9+/]{8,1000}={0,2})["'`]"""),
+        "an HTTP Basic authorization header",
+        "basic",
+    ),
+    (
+        re.compile(rf"""(?i)\b({_SECRET_KEYS})["']?\s{{0,20}}[:=]\s{{0,20}}["'`]([^"'`\s]{{3,500}})["'`]"""),
+        "a '{key}' value",
+        "pass|pwd|secret|key|token",
+    ),
+    (
+        re.compile(
+            r"""\b(?:btoa|toBase64|Base64\.encode)\(\s{0,20}["'`]([^"'`:\s]{1,200}:[^"'`\s]{1,200})["'`]\s{0,20}\)"""
+        ),
+        "a user:password pair being encoded",
+        "btoa|base64",
+    ),
+    (
+        re.compile(r"""\bhttps?://([^/\s"'`:@]{1,200}:[^/\s"'`@]{1,200})@[\w.-]+"""),
+        "a URL with a user name and password",
+        "@",
+    ),
+    (
+        re.compile(r"""(?i)\b(?:username|user)["']?\s{0,20}[:=]\s{0,20}["'`]([^"'`\s]{3,200})["'`]"""),
+        "an LRS user name beside an endpoint",
+        "endpoint",
+    ),
 ]
 
 
-_PLACEHOLDER = re.compile(r"^(?:x+|\*+|\.+|-+|_+|null|none|undefined|changeme|password|secret|your[_-]?\w*|<[^>]*>|\{\{.*\}\}|\$\{.*\})$", re.I)
+_PLACEHOLDER = re.compile(
+    r"^(?:x+|\*+|\.+|-+|_+|null|none|undefined|changeme|password|secret|your[_-]?\w*|<[^>]*>|\{\{.*\}\}|\$\{.*\})$",
+    re.I,
+)
 
 
 def scan_content(safe: SafeZip, members: Members, report: Report) -> None:
@@ -90,7 +129,11 @@ def scan_content(safe: SafeZip, members: Members, report: Report) -> None:
     for name in sorted(members.readable - members.checked):
         info = members.files[name]
         lower = name.lower()
-        is_html, is_css, is_js = lower.endswith(HTML_SUFFIXES), lower.endswith(CSS_SUFFIXES), lower.endswith(JS_SUFFIXES)
+        is_html, is_css, is_js = (
+            lower.endswith(HTML_SUFFIXES),
+            lower.endswith(CSS_SUFFIXES),
+            lower.endswith(JS_SUFFIXES),
+        )
         is_text = is_html or is_css or is_js or lower.endswith(DATA_SUFFIXES)
         keep = 0
         if is_text:
@@ -125,7 +168,7 @@ def scan_content(safe: SafeZip, members: Members, report: Report) -> None:
         if is_html or is_js:
             _scan_tags(text, name, found, report, present, folded, check_relative=is_html)
             for match in _JS_URL.finditer(text):
-                kind = _js_load_kind(text[max(0, match.start() - 60): match.start()])
+                kind = _js_load_kind(text[max(0, match.start() - 60) : match.start()])
                 if kind:
                     found(kind, match.group(1), "in JavaScript")
         if is_html or is_css:
@@ -186,8 +229,14 @@ def _external(report: Report, seen: set, path: str, kind: str, url: str, how: st
     seen.add(key)
     if insecure:
         severity = ERROR if active else WARNING
-        effect = "browsers block it inside an HTTPS LMS, so the course breaks" if active else "browsers warn about or block it inside an HTTPS LMS"
-        report.add(severity, code, f"'{path}' loads {_KIND_WORDS[kind]} over insecure {scheme} ({url}, {how}); {effect}", path)
+        effect = (
+            "browsers block it inside an HTTPS LMS, so the course breaks"
+            if active
+            else "browsers warn about or block it inside an HTTPS LMS"
+        )
+        report.add(
+            severity, code, f"'{path}' loads {_KIND_WORDS[kind]} over insecure {scheme} ({url}, {how}); {effect}", path
+        )
         return
     report.add(
         WARNING,
@@ -209,7 +258,11 @@ def _relative(report: Report, path: str, value: str, present: set[str], folded: 
             path,
         )
         return
-    if not value or value.startswith(("#", "?", "/", "\\")) or re.search(r"[{}$<>+\\'\"()\s]|^[A-Za-z][A-Za-z0-9+.-]*:", value):
+    if (
+        not value
+        or value.startswith(("#", "?", "/", "\\"))
+        or re.search(r"[{}$<>+\\'\"()\s]|^[A-Za-z][A-Za-z0-9+.-]*:", value)
+    ):
         return
     target = unquote(value.split("#")[0].split("?")[0])
     if not target or target.endswith("/"):
@@ -230,22 +283,34 @@ def _relative(report: Report, path: str, value: str, present: set[str], folded: 
         report.add(WARNING, "broken-link", f"'{path}' refers to '{value}', which is not in the package", path)
 
 
-def _scan_tags(text: str, path: str, found, report: Report, present: set[str], folded: dict[str, str], check_relative: bool) -> None:
+def _scan_tags(
+    text: str, path: str, found, report: Report, present: set[str], folded: dict[str, str], check_relative: bool
+) -> None:
     if _BASE_TAG.search(text):
         check_relative = False  # <base href> changes what relative URLs mean
     for match in _TAG.finditer(text):
         tag = match.group(1).lower()
-        attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(match.group(2))}
+        attrs = {
+            m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) for m in _ATTR.finditer(match.group(2))
+        }
         if tag == "base":
             continue
         if tag == "link":
             rel = attrs.get("rel", "").lower()
             href = attrs.get("href", "")
             if "stylesheet" in rel or "import" in rel or "modulepreload" in rel or "preload" in rel:
-                found("stylesheet" if "stylesheet" in rel else "script" if "modulepreload" in rel else "resource", href, f"<link rel=\"{rel}\">")
+                found(
+                    "stylesheet" if "stylesheet" in rel else "script" if "modulepreload" in rel else "resource",
+                    href,
+                    f'<link rel="{rel}">',
+                )
             elif "icon" in rel or "manifest" in rel:
-                found("resource", href, f"<link rel=\"{rel}\">")
-            if check_relative and rel and not {"canonical", "alternate", "dns-prefetch", "preconnect"} & set(rel.split()):
+                found("resource", href, f'<link rel="{rel}">')
+            if (
+                check_relative
+                and rel
+                and not {"canonical", "alternate", "dns-prefetch", "preconnect"} & set(rel.split())
+            ):
                 _relative(report, path, href, present, folded)
             continue
         if tag in {"a", "area"}:
@@ -262,7 +327,9 @@ def _scan_tags(text: str, path: str, found, report: Report, present: set[str], f
                 _relative(report, path, value, present, folded)
 
 
-def _scan_css(text: str, path: str, found, report: Report, present: set[str], folded: dict[str, str], check_relative: bool) -> None:
+def _scan_css(
+    text: str, path: str, found, report: Report, present: set[str], folded: dict[str, str], check_relative: bool
+) -> None:
     imports = {m.start(1) for m in _CSS_IMPORT.finditer(text)}
     for match in _CSS_IMPORT.finditer(text):
         found("stylesheet", match.group(1), "CSS @import")

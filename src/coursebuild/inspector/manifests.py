@@ -34,9 +34,15 @@ MANIFESTS = {"imsmanifest.xml": "scorm", "cmi5.xml": "cmi5", "tincan.xml": "xapi
 
 def locate_manifest(members: Members, report: Report) -> tuple[str, str, str] | None:
     """(manifest entry, kind, package root prefix) or None when the zip is not a package."""
-    candidates = [(name, MANIFESTS[posixpath.basename(name).lower()]) for name in members.files if posixpath.basename(name).lower() in MANIFESTS]
+    candidates = [
+        (name, MANIFESTS[posixpath.basename(name).lower()])
+        for name in members.files
+        if posixpath.basename(name).lower() in MANIFESTS
+    ]
     order = list(MANIFESTS.values())
-    at_root = sorted((c for c in candidates if "/" not in c[0]), key=lambda c: (order.index(c[1]), c[0] not in MANIFESTS))
+    at_root = sorted(
+        (c for c in candidates if "/" not in c[0]), key=lambda c: (order.index(c[1]), c[0] not in MANIFESTS)
+    )
     if at_root:
         name, kind = at_root[0]
         expected = next(k for k, v in MANIFESTS.items() if v == kind)
@@ -64,7 +70,8 @@ def locate_manifest(members: Members, report: Report) -> tuple[str, str, str] | 
         report.add(
             ERROR,
             "no-manifest",
-            "no imsmanifest.xml (SCORM), cmi5.xml or tincan.xml in the zip: this is not a SCORM, cmi5 or TinCan package." + hint,
+            "no imsmanifest.xml (SCORM), cmi5.xml or tincan.xml in the zip: this is not a SCORM, cmi5 or TinCan package."
+            + hint,
         )
         return None
     name, kind = min(candidates, key=lambda c: (c[0].count("/"), order.index(c[1]), c[0]))
@@ -105,7 +112,9 @@ def read_manifest(safe: SafeZip, members: Members, name: str, report: Report) ->
 
 def _parse(data: bytes) -> etree._Element | None:
     try:
-        return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False))
+        return etree.fromstring(
+            data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+        )
     except etree.XMLSyntaxError:
         return None
 
@@ -120,7 +129,11 @@ _CHECK_CODES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"is used more than once"), "duplicate-identifier", ERROR),
     (re.compile(r"not an absolute IRI"), "relative-iri", ERROR),
     (re.compile(r"launches '|AU url '|launch file '"), "missing-launch-file", ERROR),
-    (re.compile(r"has no href to launch|has no identifierref|exactly one activity must have a <launch>"), "missing-launch", ERROR),
+    (
+        re.compile(r"has no href to launch|has no identifierref|exactly one activity must have a <launch>"),
+        "missing-launch",
+        ERROR,
+    ),
     (re.compile(r"is listed in the manifest but not in the package"), "missing-file", ERROR),
     (re.compile(r"is in the package but not listed in the manifest"), "unlisted-file", WARNING),
     (re.compile(r"organization|refers to resource|must not have an identifierref"), "broken-reference", ERROR),
@@ -178,7 +191,9 @@ def _text(element: etree._Element | None) -> str | None:
     return text or None
 
 
-def inspect_scorm(safe: SafeZip, members: Members, manifest: bytes, names: list[str], prefix: str, report: Report) -> None:
+def inspect_scorm(
+    safe: SafeZip, members: Members, manifest: bytes, names: list[str], prefix: str, report: Report
+) -> None:
     root = _parse(manifest)
     if root is None:
         report.format = None
@@ -229,7 +244,10 @@ def _scorm_summary(root: etree._Element, version: ScormVersion, report: Report) 
     default_id = organizations.get("default") if organizations is not None else None
     default = next((o for o in orgs if o.get("identifier") == default_id), orgs[0] if orgs else None)
     report.title = _text(default.find("cp:title", cp)) if default is not None else None
-    report.identifiers = {"manifest": root.get("identifier"), "organization": default.get("identifier") if default is not None else None}
+    report.identifiers = {
+        "manifest": root.get("identifier"),
+        "organization": default.get("identifier") if default is not None else None,
+    }
     resources_el = root.find("cp:resources", cp)
     base = root.get(XML_BASE, "") + (resources_el.get(XML_BASE, "") if resources_el is not None else "")
     resources = {r.get("identifier"): r for r in root.findall("cp:resources/cp:resource", cp)}
@@ -256,7 +274,9 @@ def _schema_locations(root: etree._Element) -> list[str]:
     return pairs[1::2]
 
 
-def _check_schema_files(safe: SafeZip, members: Members, root: etree._Element, version: ScormVersion, prefix: str, report: Report) -> None:
+def _check_schema_files(
+    safe: SafeZip, members: Members, root: etree._Element, version: ScormVersion, prefix: str, report: Report
+) -> None:
     """ADL RequiredFilesChecker: every schema the manifest points to, and what those include, at the root."""
     locations = [loc for loc in _schema_locations(root) if not _has_scheme(loc)]
     if not root.get(f"{{{XSI}}}schemaLocation"):
@@ -325,7 +345,11 @@ def _check_delivery_controls(root: etree._Element, version: ScormVersion, prefix
         for candidate in (sequencing, collection.get(sequencing.get("IDRef")) if sequencing is not None else None):
             if candidate is not None and controls is None:
                 controls = candidate.find(f"{{{IMSSS}}}deliveryControls")
-        if controls is None or controls.get("completionSetByContent") != "true" or controls.get("objectiveSetByContent") != "true":
+        if (
+            controls is None
+            or controls.get("completionSetByContent") != "true"
+            or controls.get("objectiveSetByContent") != "true"
+        ):
             loose.append(item.get("identifier"))
     if loose:
         shown = ", ".join(repr(i) for i in loose[:5]) + (f" and {len(loose) - 5} more" if len(loose) > 5 else "")
@@ -347,7 +371,10 @@ def inspect_cmi5(structure: bytes, names: list[str], prefix: str, report: Report
     course = root.find("c:course", ns)
     report.title = _text(course.find("c:title/c:langstring", ns)) if course is not None else None
     aus = list(root.iter(f"{{{CMI5_NS}}}au"))
-    report.identifiers = {"course": course.get("id") if course is not None else None, "aus": [au.get("id") for au in aus]}
+    report.identifiers = {
+        "course": course.get("id") if course is not None else None,
+        "aus": [au.get("id") for au in aus],
+    }
     report.launch = [(au.findtext(f"{{{CMI5_NS}}}url") or "").strip() for au in aus]
 
 
@@ -360,5 +387,8 @@ def inspect_tincan(structure: bytes, names: list[str], prefix: str, report: Repo
     launching = [a for a in activities if a.find(f"{{{TINCAN_NS}}}launch") is not None]
     main = launching[0] if launching else (activities[0] if activities else None)
     report.title = _text(main.find(f"{{{TINCAN_NS}}}name")) if main is not None else None
-    report.identifiers = {"activity": main.get("id") if main is not None else None, "activities": [a.get("id") for a in activities]}
+    report.identifiers = {
+        "activity": main.get("id") if main is not None else None,
+        "activities": [a.get("id") for a in activities],
+    }
     report.launch = [(a.findtext(f"{{{TINCAN_NS}}}launch") or "").strip() for a in launching]

@@ -190,8 +190,7 @@ def _check_name(info: zipfile.ZipInfo, report: Report) -> None:
         report.add(
             WARNING,
             "unusual-character",
-            f"'{name}' has characters that must be escaped in URLs (# ? % & : and the like); "
-            "links to it break easily",
+            f"'{name}' has characters that must be escaped in URLs (# ? % & : and the like); links to it break easily",
             name,
         )
     if not name.isascii() and not info.flag_bits & 0x800:

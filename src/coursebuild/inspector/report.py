@@ -135,7 +135,11 @@ def render_text(report: Report, show_all: bool = False, per_kind: int = 10) -> s
         lines.append(f"Root      {report.root}")
     if report.title:
         lines.append(f"Title     {report.title}")
-    ids = [f"{k} {v if not isinstance(v, list) else ', '.join(map(str, v[:3])) + (' ...' if len(v) > 3 else '')}" for k, v in report.identifiers.items() if v not in (None, [], "")]
+    ids = [
+        f"{k} {v if not isinstance(v, list) else ', '.join(map(str, v[:3])) + (' ...' if len(v) > 3 else '')}"
+        for k, v in report.identifiers.items()
+        if v not in (None, [], "")
+    ]
     if ids:
         lines.append(f"IDs       {'; '.join(ids)}")
     if report.launch:
@@ -143,7 +147,9 @@ def render_text(report: Report, show_all: bool = False, per_kind: int = 10) -> s
         more = f" (and {len(report.launch) - len(shown)} more)" if len(shown) < len(report.launch) else ""
         lines.append(f"Launch    {', '.join(shown)}{more}")
     largest = f"; largest {report.largest[0]} ({human_size(report.largest[1])})" if report.largest else ""
-    lines.append(f"Files     {report.files} ({human_size(report.total_size)} unpacked, {human_size(report.zip_size)} zipped){largest}")
+    lines.append(
+        f"Files     {report.files} ({human_size(report.total_size)} unpacked, {human_size(report.zip_size)} zipped){largest}"
+    )
     for title, findings in (("Errors", report.errors), ("Warnings", report.warnings), ("Notes", report.notes)):
         if not findings:
             continue

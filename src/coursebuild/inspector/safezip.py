@@ -63,7 +63,15 @@ class SafeZip:
             self.archive = zipfile.ZipFile(path)
         except PackageError:
             raise
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError, struct.error) as exc:
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+            struct.error,
+        ) as exc:
             raise PackageError(f"{path} is not a zip file, or it is damaged ({exc})") from None
         self.stream = open(path, "rb")  # noqa: SIM115 - read for the reader's whole life; close() closes it
 

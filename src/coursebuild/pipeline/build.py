@@ -61,8 +61,13 @@ def _catalogue_for(root: Path, problems: Problems) -> Catalogue | None:
 
 
 def compile_course(
-    root: Path, project_root: Path | None = None, draft: bool = False, language: str | None = None,
-    cache_dir: Path | None = None, delivery: str | None = None, memo: LessonCache | None = None,
+    root: Path,
+    project_root: Path | None = None,
+    draft: bool = False,
+    language: str | None = None,
+    cache_dir: Path | None = None,
+    delivery: str | None = None,
+    memo: LessonCache | None = None,
 ) -> CourseBuild:
     """Load, parse and validate one course; render it if it is valid.
 
@@ -88,7 +93,9 @@ def compile_course(
     return result
 
 
-def _lesson_cache(cache_dir: Path | None, root: Path, project_root: Path | None, language: str | None) -> LessonCache | None:
+def _lesson_cache(
+    cache_dir: Path | None, root: Path, project_root: Path | None, language: str | None
+) -> LessonCache | None:
     # Not for translations, whose lessons are assembled from two files.
     return LessonCache(cache_dir, root, project_root) if cache_dir is not None and language is None else None
 
@@ -127,7 +134,13 @@ def _compile(
         return
     marked_draft = draft and (untranslated or course.config.pathway is Pathway.PRODUCT and bool(problems.warnings))
     result.site = render_course(
-        course, theme, problems, result.catalogue, draft=marked_draft, translation=translation, memo=lesson_cache,
+        course,
+        theme,
+        problems,
+        result.catalogue,
+        draft=marked_draft,
+        translation=translation,
+        memo=lesson_cache,
         template_cache=lesson_cache.folder / "templates" if lesson_cache is not None else None,
     )
 
@@ -159,8 +172,9 @@ def build_course(
             result = _package(root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery)
             if result.ok and result.course is not None and result.packages:
                 slot = repr((str(root.resolve()), options))
-                cache.put(key, {"course": result.course, "packages": result.packages, "problems": result.problems.items},
-                          slot)
+                cache.put(
+                    key, {"course": result.course, "packages": result.packages, "problems": result.problems.items}, slot
+                )
     else:
         result = _package(root, formats, project_root, draft, embedded_lrs, language, delivery=delivery)
     if result.problems.errors or out_dir is None or result.course is None:
@@ -193,7 +207,9 @@ def _from_cache(entry: dict | None, root: Path, project_root: Path | None, langu
         return None
     try:
         problems = Problems(project_root, list(entry["problems"]))
-        result = CourseBuild(root, problems, course=entry["course"], packages=dict(entry["packages"]), language=language)
+        result = CourseBuild(
+            root, problems, course=entry["course"], packages=dict(entry["packages"]), language=language
+        )
         if not isinstance(result.course, Course) or not all(isinstance(v, bytes) for v in result.packages.values()):
             return None
         if not all(isinstance(p, Problem) and not p.is_error for p in problems.items):
@@ -204,8 +220,14 @@ def _from_cache(entry: dict | None, root: Path, project_root: Path | None, langu
 
 
 def _package(
-    root: Path, formats: list[str] | None, project_root: Path | None, draft: bool, embedded_lrs: EmbeddedLrs | None,
-    language: str | None = None, cache_dir: Path | None = None, delivery: str | None = None,
+    root: Path,
+    formats: list[str] | None,
+    project_root: Path | None,
+    draft: bool,
+    embedded_lrs: EmbeddedLrs | None,
+    language: str | None = None,
+    cache_dir: Path | None = None,
+    delivery: str | None = None,
 ) -> CourseBuild:
     memo = _lesson_cache(cache_dir, root, project_root, language)
     try:

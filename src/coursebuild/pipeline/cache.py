@@ -159,8 +159,9 @@ def _store(path: Path, value: Any) -> None:
     """Pickle `value` to `path` atomically (temporary file, then rename); a cache that cannot be written
     only costs speed, so failures are ignored."""
     with contextlib.suppress(Exception):
-        write_stream_atomically(path, lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL),
-                                durable=False)
+        write_stream_atomically(
+            path, lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL), durable=False
+        )
 
 
 def _tree_listing(folder: Path) -> str:

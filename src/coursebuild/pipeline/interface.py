@@ -23,7 +23,7 @@ EN = {
     "try_again": "try again",
     "draft": "DRAFT: this build has unfilled content and must not be published.",
     "draft_translation": "DRAFT translation: some of this course is not yet translated and is shown in its original "
-                         "language. Do not publish this build.",
+    "language. Do not publish this build.",
     "logo": "Logo",
     "exit": "Exit course",
     "contents": "Course contents",
@@ -74,15 +74,15 @@ EN = {
     "level.proficiency": "Proficiency",
     "no_lms_title": "Your progress is not being recorded",
     "no_lms_1": "This course could not connect to your learning management system (LMS), so your progress and results "
-                "will not be saved.",
+    "will not be saved.",
     "no_lms_2": "If you expected your progress to be recorded, close this window and open the course again from your "
-                "LMS. If that does not help, contact your LMS administrator.",
+    "LMS. If that does not help, contact your LMS administrator.",
     "no_lms_continue": "Continue without saving",
     "ended_title": "Open the course again from your learning system",
     "ended_1": "This session with your learning system has ended, because the page was reloaded or reopened. Your "
-               "progress up to now is saved.",
+    "progress up to now is saved.",
     "ended_2": "To carry on, go back to your learning system and open the course again: it will continue where you "
-               "left off.",
+    "left off.",
     "ended_back": "Back to your learning system",
     "results_intro": "Your progress is shown here as you work through the course.",
     "certificate": "Certificate of completion",
@@ -91,8 +91,8 @@ EN = {
     "the_learner": "the learner",
     "print": "Print certificate",
     "fictional_note": "The people, organisations and product in this scenario are fictional, taken from the case study "
-                      "in the report <cite>Developing healthcare workers' confidence in AI</cite> (Health Education "
-                      "England and NHS AI Lab, 2022).",
+    "in the report <cite>Developing healthcare workers' confidence in AI</cite> (Health Education "
+    "England and NHS AI Lab, 2022).",
     "what_do_you_do": "What do you do?",
     "rating.best": "Best choice",
     "rating.acceptable": "Acceptable, but not the best",
@@ -122,7 +122,7 @@ CY = {
     "try_again": "rhowch gynnig arall arni",
     "draft": "DRAFFT: mae cynnwys heb ei lenwi yn y fersiwn hon, ac ni ddylid ei chyhoeddi.",
     "draft_translation": "Cyfieithiad DRAFFT: nid yw rhan o’r cwrs hwn wedi’i chyfieithu eto, ac mae’n cael ei "
-                         "dangos yn ei hiaith wreiddiol. Peidiwch â chyhoeddi’r fersiwn hon.",
+    "dangos yn ei hiaith wreiddiol. Peidiwch â chyhoeddi’r fersiwn hon.",
     "logo": "Logo",
     "exit": "Gadael y cwrs",
     "contents": "Cynnwys y cwrs",
@@ -174,15 +174,15 @@ CY = {
     "level.proficiency": "Hyfedredd",
     "no_lms_title": "Nid yw eich cynnydd yn cael ei gofnodi",
     "no_lms_1": "Nid oedd y cwrs hwn yn gallu cysylltu â’ch system rheoli dysgu (LMS), felly ni fydd eich cynnydd "
-                "na’ch canlyniadau’n cael eu cadw.",
+    "na’ch canlyniadau’n cael eu cadw.",
     "no_lms_2": "Os oeddech chi’n disgwyl i’ch cynnydd gael ei gofnodi, caewch y ffenestr hon ac agorwch y cwrs eto "
-                "o’ch LMS. Os nad yw hynny’n helpu, cysylltwch â gweinyddwr eich LMS.",
+    "o’ch LMS. Os nad yw hynny’n helpu, cysylltwch â gweinyddwr eich LMS.",
     "no_lms_continue": "Parhau heb gadw",
     "ended_title": "Agorwch y cwrs eto o’ch system ddysgu",
     "ended_1": "Mae’r sesiwn hon gyda’ch system ddysgu wedi dod i ben, oherwydd bod y dudalen wedi’i hail-lwytho "
-               "neu ei hailagor. Mae eich cynnydd hyd yma wedi’i gadw.",
+    "neu ei hailagor. Mae eich cynnydd hyd yma wedi’i gadw.",
     "ended_2": "I barhau, ewch yn ôl i’ch system ddysgu ac agorwch y cwrs eto: bydd yn parhau o’r man lle "
-               "gwnaethoch chi adael.",
+    "gwnaethoch chi adael.",
     "ended_back": "Yn ôl i’ch system ddysgu",
     "results_intro": "Bydd eich cynnydd yn cael ei ddangos yma wrth i chi weithio drwy’r cwrs.",
     "certificate": "Tystysgrif cwblhau",
@@ -191,8 +191,8 @@ CY = {
     "the_learner": "y dysgwr",
     "print": "Argraffu’r dystysgrif",
     "fictional_note": "Mae’r bobl, y sefydliadau a’r cynnyrch yn y senario hwn yn ffuglennol. Maen nhw’n dod o’r "
-                      "astudiaeth achos yn yr adroddiad <cite lang=\"en\">Developing healthcare workers' confidence in "
-                      "AI</cite> (Health Education England ac NHS AI Lab, 2022).",
+    'astudiaeth achos yn yr adroddiad <cite lang="en">Developing healthcare workers\' confidence in '
+    "AI</cite> (Health Education England ac NHS AI Lab, 2022).",
     "what_do_you_do": "Beth ydych chi’n ei wneud?",
     "rating.best": "Y dewis gorau",
     "rating.acceptable": "Derbyniol, ond nid y gorau",

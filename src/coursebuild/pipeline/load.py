@@ -91,11 +91,13 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
         return None, text, 1
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
     return None, text, 1
 
 
-def load_markdown(path: Path, model: type[M], problems: Problems, what: str, memo: Memo | None = None) -> MarkdownSource | None:
+def load_markdown(
+    path: Path, model: type[M], problems: Problems, what: str, memo: Memo | None = None
+) -> MarkdownSource | None:
     """The file's front matter validated against `model`, and its body. With `memo`, front matter that was
     valid before with the same text is taken from it instead of being parsed and validated again."""
     text = read_text(path, problems)
@@ -104,7 +106,9 @@ def load_markdown(path: Path, model: type[M], problems: Problems, what: str, mem
     front, body, body_line = split_front_matter(text)
     if front is None:
         problems.error(
-            path, 1, f"this {what} has no front matter",
+            path,
+            1,
+            f"this {what} has no front matter",
             "start the file with a YAML block between two '---' lines (id, title, ...); see docs/authoring.md",
         )
         return None
@@ -148,7 +152,9 @@ def load_course(root: Path, problems: Problems, memo: Memo | None = None) -> Loa
                 loaded.lessons.append((module_id, lesson))
 
     if config.assessment:
-        path = check_reference(config.assessment, root, problems, config_path, doc.line_of(("assessment",)), "assessment")
+        path = check_reference(
+            config.assessment, root, problems, config_path, doc.line_of(("assessment",)), "assessment"
+        )
         if path is not None:
             loaded.assessment = load_markdown(path, AssessmentMeta, problems, "assessment", memo)
 

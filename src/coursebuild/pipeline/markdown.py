@@ -41,14 +41,24 @@ CALLOUTS = {
     "key-points": "Key points",
 }
 
-_QUESTION_MARKER = "<cb-question data-id=\"{}\"></cb-question>"
+_QUESTION_MARKER = '<cb-question data-id="{}"></cb-question>'
 _MARKER_RE = re.compile(r'<cb-question data-id="([a-z0-9-]+)"></cb-question>')
 _DANGEROUS_HTML = re.compile(
     r"<\s*(script|style|iframe|object|embed|form|input|button|link|meta|base)\b|\son[a-z]+\s*=|javascript:",
     re.IGNORECASE,
 )
 
-_ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {"section", "aside", "cb-question", "input", "label", "video", "audio", "source", "track"} - {"center"}
+_ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {
+    "section",
+    "aside",
+    "cb-question",
+    "input",
+    "label",
+    "video",
+    "audio",
+    "source",
+    "track",
+} - {"center"}
 _ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "*": {"class", "id", "lang", "title", "role", "aria-label", "aria-hidden", "aria-describedby"},
     "a": {"href", "hreflang", "target"},
@@ -125,7 +135,7 @@ def _render_callout(self: Any, tokens: list[Token], idx: int, options: Any, env:
     kind = token.info.strip()
     # Remember the kind on the matching close token, so it closes the same element.
     depth = 0
-    for later in tokens[idx + 1:]:
+    for later in tokens[idx + 1 :]:
         if later.type == token.type:
             depth += 1
         elif later.type == "container_callout_close":
@@ -172,14 +182,18 @@ def _check_image(token: Token, line: int | None, ctx: ParseContext) -> None:
     parts = urlsplit(src)
     if parts.scheme or src.startswith("//"):
         ctx.problems.error(
-            ctx.path, line, f"image '{src}' is loaded from outside the course",
+            ctx.path,
+            line,
+            f"image '{src}' is loaded from outside the course",
             "copy the image into the course's assets/ folder; packages must be self-contained",
         )
         return
     relative = resolve_inside(ctx.path.parent / unquote(parts.path), ctx.course_root)
     if relative is None:
         ctx.problems.error(
-            ctx.path, line, f"image '{src}' is outside the course folder",
+            ctx.path,
+            line,
+            f"image '{src}' is outside the course folder",
             "keep images inside the course folder, e.g. in assets/",
         )
         return
@@ -226,7 +240,8 @@ def _screen_raw_html(state: StateCore) -> None:
             match = _DANGEROUS_HTML.search(token.content)
             if match:
                 ctx.problems.warning(
-                    ctx.path, ctx.line(block.map),
+                    ctx.path,
+                    ctx.line(block.map),
                     f"raw HTML '{match.group(0).strip()}' was removed",
                     "scripts, frames, forms and event handlers are not allowed in course content; use Markdown",
                 )
@@ -247,7 +262,10 @@ def _collect_questions(state: StateCore) -> None:
             continue
         if depth:
             ctx.problems.error(
-                ctx.path, line, "a question cannot sit inside a call-out", "move the ```question block out of the ::: block"
+                ctx.path,
+                line,
+                "a question cannot sit inside a call-out",
+                "move the ```question block out of the ::: block",
             )
             continue
         placed = parse_question(token.content, (line or 1) + 1, ctx)
@@ -267,7 +285,9 @@ def parse_question(text: str, first_line: int, ctx: ParseContext) -> PlacedQuest
     model = QUESTION_MODELS.get(str(data.get("type")))
     if model is None:
         ctx.problems.error(
-            ctx.path, doc.line_of(("type",)), f"unknown question type {data.get('type')!r}",
+            ctx.path,
+            doc.line_of(("type",)),
+            f"unknown question type {data.get('type')!r}",
             f"use one of: {', '.join(QUESTION_MODELS)}",
         )
         return None
@@ -310,7 +330,9 @@ def _collect_media(state: StateCore) -> None:
                 continue
             relative = resolve_inside(ctx.path.parent / reference, ctx.course_root)
             if relative is None or not exists_exactly(ctx.course_root, relative):
-                ctx.problems.error(ctx.path, doc.line_of((key,)), f"media {key} '{reference}' does not exist in the course folder")
+                ctx.problems.error(
+                    ctx.path, doc.line_of((key,)), f"media {key} '{reference}' does not exist in the course folder"
+                )
                 continue
             ctx.assets.add(relative)
             files[key] = relative
@@ -332,7 +354,9 @@ def _media_html(media: Media, files: dict[str, str], transcript_html: str, label
         poster = f' poster="{escape(files["poster"])}"' if "poster" in files else ""
         track = (
             f'<track kind="captions" src="{escape(files["captions"])}" srclang="{escape(media.captions_language)}" '
-            f'label="{escape(labels[1])}" default>' if "captions" in files else ""
+            f'label="{escape(labels[1])}" default>'
+            if "captions" in files
+            else ""
         )
         player = f'<video controls preload="none" playsinline{poster}><source src="{src}">{track}</video>'
     return (
@@ -378,7 +402,12 @@ def markdown_parser() -> MarkdownIt:
     md.core.ruler.push("coursebuild_headings", _lesson_headings)
     md.renderer.fence_default = md.renderer.rules.get("fence") or md.renderer.renderToken  # type: ignore[attr-defined]
     md.add_render_rule("fence", _render_fence)
-    md.add_render_rule("table_open", lambda self, t, i, o, e: f'<div class="table-wrap" role="region" tabindex="0" aria-label="{_label(e, "table")}">\n<table>\n')
+    md.add_render_rule(
+        "table_open",
+        lambda self, t, i, o, e: (
+            f'<div class="table-wrap" role="region" tabindex="0" aria-label="{_label(e, "table")}">\n<table>\n'
+        ),
+    )
     md.add_render_rule("table_close", lambda self, t, i, o, e: "</table>\n</div>\n")
     return md
 
@@ -409,7 +438,7 @@ def parse_markdown(text: str, ctx: ParseContext) -> ParsedMarkdown:
     parts: list[BodyPart] = []
     position = 0
     for match in _MARKER_RE.finditer(html):
-        chunk = html[position:match.start()]
+        chunk = html[position : match.start()]
         if chunk.strip():
             parts.append(HtmlPart(clean(chunk)))
         parts.append(QuestionPart(match.group(1)))
@@ -424,7 +453,9 @@ def render_fragment(text: str, ctx: ParseContext) -> str:
     """Markdown for a short field (a prompt, a feedback, a scene), checked like a lesson but without questions."""
     if not text:
         return ""
-    nested = ParseContext(ctx.path, ctx.course_root, ctx.first_line, ctx.problems, allow_questions=False, language=ctx.language)
+    nested = ParseContext(
+        ctx.path, ctx.course_root, ctx.first_line, ctx.problems, allow_questions=False, language=ctx.language
+    )
     nested.assets = ctx.assets
     parsed = parse_markdown(text, nested)
     return "".join(part.html for part in parsed.parts if isinstance(part, HtmlPart))

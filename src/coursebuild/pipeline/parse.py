@@ -71,8 +71,12 @@ class _CourseParser:
         course.scenarios = [self.scenario(file) for file in self.loaded.scenarios]
         if config.brand.logo:
             path = check_reference(
-                config.brand.logo, self.loaded.root, self.problems, course.config_source.path,
-                self.loaded.config_doc.line_of(("brand", "logo")), "logo",
+                config.brand.logo,
+                self.loaded.root,
+                self.problems,
+                course.config_source.path,
+                self.loaded.config_doc.line_of(("brand", "logo")),
+                "logo",
             )
             if path is not None:
                 self.assets.add(config.brand.logo)
@@ -86,20 +90,31 @@ class _CourseParser:
         lesson_assets = parsed.assets
         if parsed.word_count == 0 and not parsed.questions:
             self.problems.error(
-                source.path, source.body_first_line, "this lesson has no content", "write the lesson below the front matter"
+                source.path,
+                source.body_first_line,
+                "this lesson has no content",
+                "write the lesson below the front matter",
             )
         for level, title, line in parsed.headings:
             if level == 1:
                 self.problems.error(
-                    source.path, line, f"heading '# {title}' is a top-level heading",
+                    source.path,
+                    line,
+                    f"heading '# {title}' is a top-level heading",
                     "the lesson title (from the front matter) is the page's only top-level heading; start sections at '##'",
                 )
         for placed in parsed.questions:
             self.question_text(placed)
         self.assets |= lesson_assets
         return Lesson(
-            meta, SourceRef(source.path, 1), module_id, parsed.parts, parsed.questions, lesson_assets,
-            parsed.word_count, source.meta_doc.lines,
+            meta,
+            SourceRef(source.path, 1),
+            module_id,
+            parsed.parts,
+            parsed.questions,
+            lesson_assets,
+            parsed.word_count,
+            source.meta_doc.lines,
         )
 
     def lesson_body(self, source: MarkdownSource, text: str) -> ParsedMarkdown:
@@ -142,7 +157,9 @@ class _CourseParser:
         ctx = self.context(source.path, source.body_first_line)
         parsed = parse_markdown(drop_title_heading(source.body, meta.title), ctx)
         if not parsed.questions:
-            self.problems.error(source.path, source.body_first_line, "the assessment has no questions", "add ```question blocks")
+            self.problems.error(
+                source.path, source.body_first_line, "the assessment has no questions", "add ```question blocks"
+            )
         for placed in parsed.questions:
             self.question_text(placed)
         intro = "".join(part.html for part in parsed.parts if isinstance(part, HtmlPart))
@@ -156,7 +173,12 @@ class _CourseParser:
             ctx = self.context(file.path, doc.line_of(("scenes", scene_id, "text")) + 1, allow_questions=False)
             scenario.scene_html[scene_id] = render_fragment(scene.text, ctx)
             if scene.image and check_reference(
-                scene.image, self.loaded.root, self.problems, file.path, doc.line_of(("scenes", scene_id, "image")), "image"
+                scene.image,
+                self.loaded.root,
+                self.problems,
+                file.path,
+                doc.line_of(("scenes", scene_id, "image")),
+                "image",
             ):
                 self.assets.add(scene.image)
             for i, choice in enumerate(scene.choices):

@@ -24,18 +24,24 @@ def resolve_inside(path: Path, root: Path) -> str | None:
         return "."
     if not resolved.startswith(resolved_root.rstrip(os.sep) + os.sep):
         return None
-    return resolved[len(resolved_root.rstrip(os.sep)) + 1:].replace(os.sep, "/")
+    return resolved[len(resolved_root.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
 
 
-def check_reference(reference: str, root: Path, problems: Problems, where: Path, line: int | None, what: str) -> Path | None:
+def check_reference(
+    reference: str, root: Path, problems: Problems, where: Path, line: int | None, what: str
+) -> Path | None:
     """A file named in course.yml or a front matter: inside the course, existing, case-exact."""
     if os.path.isabs(reference) or reference.startswith(("/", "\\")) or ":" in reference.split("/")[0]:
-        problems.error(where, line, f"{what} '{reference}' is an absolute path", "use a path relative to the course folder")
+        problems.error(
+            where, line, f"{what} '{reference}' is an absolute path", "use a path relative to the course folder"
+        )
         return None
     relative = resolve_inside(root / reference, root)
     if relative is None:
         problems.error(
-            where, line, f"{what} '{reference}' is outside the course folder",
+            where,
+            line,
+            f"{what} '{reference}' is outside the course folder",
             "keep every course file inside the course folder (no '../', no links pointing outside)",
         )
         return None
@@ -92,6 +98,11 @@ def read_text(path: Path, problems: Problems) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.error(path, line, "this file is not UTF-8 text", "save it with UTF-8 encoding (most editors offer this in 'Save as')")
+        problems.error(
+            path,
+            line,
+            "this file is not UTF-8 text",
+            "save it with UTF-8 encoding (most editors offer this in 'Save as')",
+        )
         return None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")

@@ -94,7 +94,9 @@ def load_theme(name: str, search_path: list[Path], problems: Problems, where: Pa
         folder = next((base / current for base in search_path if (base / current / "theme.yml").is_file()), None)
         if folder is None:
             available = sorted({p.name for base in search_path for p in base.iterdir() if (p / "theme.yml").is_file()})
-            problems.error(where, line, f"theme '{current}' was not found", f"available themes: {', '.join(available) or 'none'}")
+            problems.error(
+                where, line, f"theme '{current}' was not found", f"available themes: {', '.join(available) or 'none'}"
+            )
             return None
         if folder in folders:
             problems.error(folder / "theme.yml", None, f"theme '{current}' extends itself through a loop")
@@ -179,16 +181,21 @@ def _script_call(function: str, *args: Any) -> bytes:
     return f"{function}({encoded});\n".encode()
 
 
-def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, Any], pages: LessonPages) -> dict[str, bytes]:
+def _lesson_files(
+    env: jinja2.Environment, course: Course, context: dict[str, Any], pages: LessonPages
+) -> dict[str, bytes]:
     """lessons/<id>.js for every lesson, and lessons/search-<n>.js with the lessons' text for the course search.
 
     Scripts rather than HTML fetched with fetch(): a script element loads from file:// and inside LMS frames
     and sandboxes that block fetch and XMLHttpRequest, and needs no server to send the right MIME type.
     """
+
     def render(items: list[tuple[Module, Lesson]]) -> list[tuple[bytes, str]]:
         htmls = _render_each(env, "page_lesson.html", context, items)
-        return [(_script_call("coursebuildLesson", lesson.id, html), _plain_text(html))
-                for (_, lesson), html in zip(items, htmls, strict=True)]
+        return [
+            (_script_call("coursebuildLesson", lesson.id, html), _plain_text(html))
+            for (_, lesson), html in zip(items, htmls, strict=True)
+        ]
 
     files: dict[str, bytes] = {}
     index = []
@@ -196,7 +203,7 @@ def _lesson_files(env: jinja2.Environment, course: Course, context: dict[str, An
         files[f"lessons/{lesson.id}.js"] = script
         index.append([f"lesson-{lesson.id}", lesson.meta.title, plain])
     for number, name in enumerate(search_files(course)):
-        part = index[number * SEARCH_PART: (number + 1) * SEARCH_PART]
+        part = index[number * SEARCH_PART : (number + 1) * SEARCH_PART]
         files[name] = _script_call("coursebuildSearchIndex", number, part)
     return files
 
@@ -214,7 +221,9 @@ def _lessons_of(course: Course) -> list[tuple[Module, Lesson]]:
 _SEPARATOR = "\x00coursebuild-page-break\x00"  # a lesson's HTML never holds NUL (Markdown turns it into U+FFFD)
 
 
-def _render_each(env: jinja2.Environment, name: str, context: dict[str, Any], items: list[tuple[Module, Lesson]]) -> list[str]:
+def _render_each(
+    env: jinja2.Environment, name: str, context: dict[str, Any], items: list[tuple[Module, Lesson]]
+) -> list[str]:
     """Template `name` rendered for each (module, lesson), as one render of a loop over them: rendering each
     on its own would import the macros and build the whole context again for every lesson."""
     if not items:
@@ -290,7 +299,9 @@ def lesson_fingerprint(lesson: Lesson) -> str:
     return digest.hexdigest()
 
 
-LESSON_FINGERPRINT_FIELDS = frozenset({"meta", "body", "source", "module_id", "questions", "assets", "word_count", "meta_lines"})
+LESSON_FINGERPRINT_FIELDS = frozenset(
+    {"meta", "body", "source", "module_id", "questions", "assets", "word_count", "meta_lines"}
+)
 
 
 def _plain_text(html: str) -> str:
@@ -311,8 +322,14 @@ class Site:
 
 
 def render_course(
-    course: Course, theme: Theme, problems: Problems, catalogue: Catalogue | None = None, draft: bool = False,
-    translation: Translation | None = None, memo: Memo | None = None, template_cache: Path | None = None,
+    course: Course,
+    theme: Theme,
+    problems: Problems,
+    catalogue: Catalogue | None = None,
+    draft: bool = False,
+    translation: Translation | None = None,
+    memo: Memo | None = None,
+    template_cache: Path | None = None,
 ) -> Site | None:
     """The rendered site, or None (with a problem naming the template line) if the theme is broken.
 
@@ -340,8 +357,13 @@ class Translation:
 
 
 def _render(
-    course: Course, theme: Theme, catalogue: Catalogue | None, draft: bool, translation: Translation | None,
-    memo: Memo | None, template_cache: Path | None,
+    course: Course,
+    theme: Theme,
+    catalogue: Catalogue | None,
+    draft: bool,
+    translation: Translation | None,
+    memo: Memo | None,
+    template_cache: Path | None,
 ) -> Site:
     env = _environment(tuple(theme.folders), template_cache)
     defaults = {"organisation": "", "logo": None, "primary_colour": None}

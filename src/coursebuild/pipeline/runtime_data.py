@@ -123,7 +123,9 @@ def course_data(course: Course) -> dict[str, Any]:
                             "goto": choice.goto,
                             "rating": choice.rating.value,
                             "level": (choice.level or model.level).value,
-                            "requirements": list(choice.requirements if choice.requirements is not None else model.requirements),
+                            "requirements": list(
+                                choice.requirements if choice.requirements is not None else model.requirements
+                            ),
                         }
                         for choice in scene.choices
                     ],

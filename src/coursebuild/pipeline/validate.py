@@ -11,7 +11,9 @@ from coursebuild.errors import Problems
 from coursebuild.model import ChoiceQuestion, Course, Level, LikertQuestion, Scenario
 
 
-def validate_course(course: Course, catalogue: Catalogue | None, problems: Problems, known_formats: Sequence[str]) -> None:
+def validate_course(
+    course: Course, catalogue: Catalogue | None, problems: Problems, known_formats: Sequence[str]
+) -> None:
     """Every problem the course has as a whole. `known_formats` are the registered package targets (passed in,
     so that validation does not depend on the package stage)."""
     _check_formats(course, known_formats, problems)
@@ -28,8 +30,10 @@ def _check_formats(course: Course, known: Sequence[str], problems: Problems) -> 
     for fmt in course.config.formats:
         if fmt not in known:
             problems.error(
-                course.config_source.path, course.config_line("formats"),
-                f"unknown output format '{fmt}'", f"use any of: {', '.join(known)}",
+                course.config_source.path,
+                course.config_line("formats"),
+                f"unknown output format '{fmt}'",
+                f"use any of: {', '.join(known)}",
             )
 
 
@@ -41,23 +45,38 @@ def _check_unique_ids(course: Course, problems: Problems) -> None:
     lesson_ids = _duplicates(lesson.id for lesson in course.lessons)
     for lesson in course.lessons:
         if lesson.id in lesson_ids:
-            problems.error(lesson.source.path, 2, f"lesson id '{lesson.id}' is used by more than one lesson", "give each lesson its own id")
+            problems.error(
+                lesson.source.path,
+                2,
+                f"lesson id '{lesson.id}' is used by more than one lesson",
+                "give each lesson its own id",
+            )
     module_ids = _duplicates(module.id for module in course.modules)
     for module_id in sorted(module_ids):
-        problems.error(course.config_source.path, course.config_line("modules"), f"module id '{module_id}' is used twice")
+        problems.error(
+            course.config_source.path, course.config_line("modules"), f"module id '{module_id}' is used twice"
+        )
     paths = Counter(lesson.source.path for lesson in course.lessons)
     for path, count in paths.items():
         if count > 1:
-            problems.error(course.config_source.path, course.config_line("modules"), f"lesson file '{path.name}' is listed {count} times")
+            problems.error(
+                course.config_source.path,
+                course.config_line("modules"),
+                f"lesson file '{path.name}' is listed {count} times",
+            )
     question_ids = _duplicates(placed.question.id for placed in course.all_questions())
     for placed in course.all_questions():
         if placed.question.id in question_ids:
             problems.error(
-                placed.source.path, placed.line_of("id"),
-                f"question id '{placed.question.id}' is used by more than one question", "question ids must be unique in the course",
+                placed.source.path,
+                placed.line_of("id"),
+                f"question id '{placed.question.id}' is used by more than one question",
+                "question ids must be unique in the course",
             )
     for scenario_id in _duplicates(scenario.id for scenario in course.scenarios):
-        problems.error(course.config_source.path, course.config_line("scenarios"), f"scenario id '{scenario_id}' is used twice")
+        problems.error(
+            course.config_source.path, course.config_line("scenarios"), f"scenario id '{scenario_id}' is used twice"
+        )
 
 
 def _check_questions(course: Course, problems: Problems) -> None:
@@ -65,17 +84,24 @@ def _check_questions(course: Course, problems: Problems) -> None:
         question = placed.question
         if isinstance(question, ChoiceQuestion):
             for option_id in sorted(_duplicates(o.id for o in question.options)):
-                problems.error(placed.source.path, placed.line_of("options"), f"question {question.id}: option id '{option_id}' is used twice")
+                problems.error(
+                    placed.source.path,
+                    placed.line_of("options"),
+                    f"question {question.id}: option id '{option_id}' is used twice",
+                )
         if isinstance(question, LikertQuestion):
             continue
         if question.level is None:
             problems.error(
-                placed.source.path, placed.line_of("id"), f"question {question.id} has no 'level'",
+                placed.source.path,
+                placed.line_of("id"),
+                f"question {question.id} has no 'level'",
                 "say which taxonomy level it evidences: awareness or familiarity (or understanding with a 'case')",
             )
         elif question.level.rank > question.max_level().rank:
             problems.error(
-                placed.source.path, placed.line_of("level"),
+                placed.source.path,
+                placed.line_of("level"),
                 f"question {question.id} claims '{question.level.value}', but its format can evidence at most "
                 f"'{question.max_level().value}'",
                 _level_hint(question.level),
@@ -91,12 +117,18 @@ def _level_hint(level: Level) -> str:
 def _check_scoring(course: Course, problems: Problems) -> None:
     weight = course.config.scoring.scenarios
     if weight and not course.scenarios:
-        problems.error(course.config_source.path, course.config_line("scoring", "scenarios"),
-                       f"scenarios count for {weight}% of the score, but the course has no scenarios")
+        problems.error(
+            course.config_source.path,
+            course.config_line("scoring", "scenarios"),
+            f"scenarios count for {weight}% of the score, but the course has no scenarios",
+        )
     if weight < 100 and course.assessment is None and weight:
-        problems.error(course.config_source.path, course.config_line("scoring", "scenarios"),
-                       f"the assessment would count for {100 - weight}% of the score, but the course has none",
-                       "set scoring.scenarios to 100, or add an assessment")
+        problems.error(
+            course.config_source.path,
+            course.config_line("scoring", "scenarios"),
+            f"the assessment would count for {100 - weight}% of the score, but the course has none",
+            "set scoring.scenarios to 100, or add an assessment",
+        )
 
 
 def _check_assessment(course: Course, problems: Problems) -> None:
@@ -106,7 +138,8 @@ def _check_assessment(course: Course, problems: Problems) -> None:
     bank = [q for q in assessment.questions if q.question.scored]
     if assessment.meta.draw is not None and assessment.meta.draw > len(bank):
         problems.error(
-            assessment.source.path, 2,
+            assessment.source.path,
+            2,
             f"the assessment draws {assessment.meta.draw} questions but its bank holds {len(bank)} scored questions",
             "add questions or lower 'draw'",
         )
@@ -117,33 +150,43 @@ def check_scenario_graph(scenario: Scenario, problems: Problems) -> None:
     path = scenario.source.path
     scenes = model.scenes
     if model.start not in scenes:
-        problems.error(path, None, f"the start scene '{model.start}' does not exist", f"scenes are: {', '.join(scenes)}")
+        problems.error(
+            path, None, f"the start scene '{model.start}' does not exist", f"scenes are: {', '.join(scenes)}"
+        )
         return
     for scene_id, scene in scenes.items():
         for choice in scene.choices:
             if choice.goto not in scenes:
                 problems.error(
-                    path, scenario.choice_lines.get((scene_id, choice.id)),
+                    path,
+                    scenario.choice_lines.get((scene_id, choice.id)),
                     f"choice '{choice.id}' in scene '{scene_id}' leads to scene '{choice.goto}', which does not exist",
                     "add that scene or correct 'goto'",
                 )
         if not scene.ending and not scene.choices:
             problems.error(
-                path, scenario.scene_lines.get(scene_id), f"scene '{scene_id}' is a dead end: it has no choices and is not an ending",
+                path,
+                scenario.scene_lines.get(scene_id),
+                f"scene '{scene_id}' is a dead end: it has no choices and is not an ending",
                 "add choices, or mark it 'ending: true' with an 'outcome'",
             )
         for choice_id in sorted(_duplicates(c.id for c in scene.choices)):
-            problems.error(path, scenario.scene_lines.get(scene_id), f"scene '{scene_id}' has two choices with id '{choice_id}'")
+            problems.error(
+                path, scenario.scene_lines.get(scene_id), f"scene '{scene_id}' has two choices with id '{choice_id}'"
+            )
 
     reachable = _reachable(scenario, model.start)
     for scene_id in scenes:
         if scene_id not in reachable:
-            problems.error(path, scenario.scene_lines.get(scene_id), f"scene '{scene_id}' cannot be reached from the start scene")
+            problems.error(
+                path, scenario.scene_lines.get(scene_id), f"scene '{scene_id}' cannot be reached from the start scene"
+            )
     can_finish = _can_reach_ending(scenario)
     for scene_id in sorted(reachable - can_finish):
         if scenes[scene_id].choices:
             problems.error(
-                path, scenario.scene_lines.get(scene_id),
+                path,
+                scenario.scene_lines.get(scene_id),
                 f"from scene '{scene_id}' no path leads to an ending (a loop with no way out)",
                 "give one of the scenes in the loop a choice that leads towards an ending",
             )
@@ -182,7 +225,9 @@ def _check_requirement_ids(course: Course, catalogue: Catalogue | None, problems
         if uses:
             path, line, _ = uses[0]
             problems.error(
-                path, line, "this course names report requirements but no requirements catalogue was found",
+                path,
+                line,
+                "this course names report requirements but no requirements catalogue was found",
                 "put requirements.yml in the course folder or one of its parents (see courses/requirements.yml)",
             )
         return
@@ -193,7 +238,11 @@ def _check_requirement_ids(course: Course, catalogue: Catalogue | None, problems
             else:
                 table = requirement_id.split(".")[0]
                 known = catalogue.for_table(table)
-                hint = f"table {table} has {known[0].id}–{known[-1].id}" if known else "check the ID in courses/requirements.yml"
+                hint = (
+                    f"table {table} has {known[0].id}–{known[-1].id}"
+                    if known
+                    else "check the ID in courses/requirements.yml"
+                )
             problems.error(path, line, f"unknown requirement ID '{requirement_id}'", hint)
 
 

@@ -30,7 +30,6 @@ def read_answers(course_root: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-
 def require_answers(course_dir: Path) -> dict[str, Any]:
     answers = read_answers(course_dir)
     if answers is None:

@@ -75,7 +75,9 @@ def _jinja_env():
     from jinja2.sandbox import SandboxedEnvironment
 
     # The same options as the template's copier.yml (_envops), so both render identically.
-    env = SandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=StrictUndefined)
+    env = SandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=StrictUndefined
+    )
     env.filters["to_json"] = lambda value, **kwargs: json.dumps(value, **kwargs)
     return env
 

@@ -41,11 +41,14 @@ def _check_versions(loaded: LoadedFacts, course_root: Path, problems: Problems) 
     newest = log[0]
     current = data.get("product_version")
     if (
-        isinstance(current, (str, int, float)) and not find_placeholder(str(current))
-        and newest.get("product_version") is not None and str(newest.get("product_version")) != str(current)
+        isinstance(current, (str, int, float))
+        and not find_placeholder(str(current))
+        and newest.get("product_version") is not None
+        and str(newest.get("product_version")) != str(current)
     ):
         problems.error(
-            path, doc.line_of(("product_version",)),
+            path,
+            doc.line_of(("product_version",)),
             f"product_version is {current}, but the newest change_log entry is for {newest.get('product_version')}",
             f"add an entry for {current} at the top of change_log, with a new, higher course_version and the "
             "changes users need to know about",
@@ -56,8 +59,10 @@ def _check_versions(loaded: LoadedFacts, course_root: Path, problems: Problems) 
         if version is not None:
             if str(version) in seen:
                 problems.error(
-                    path, doc.line_of(("change_log", i, "product_version")),
-                    f"product version {version} appears twice in change_log", "give each product version one entry",
+                    path,
+                    doc.line_of(("change_log", i, "product_version")),
+                    f"product version {version} appears twice in change_log",
+                    "give each product version one entry",
                 )
             seen[str(version)] = i
         if i + 1 < len(log):
@@ -65,7 +70,8 @@ def _check_versions(loaded: LoadedFacts, course_root: Path, problems: Problems) 
             mine, theirs = semver(entry.get("course_version")), semver(older.get("course_version"))
             if mine is not None and theirs is not None and mine <= theirs:
                 problems.error(
-                    path, doc.line_of(("change_log", i, "course_version")),
+                    path,
+                    doc.line_of(("change_log", i, "course_version")),
                     f"product version {version} has course version {entry.get('course_version')}, which is not "
                     f"higher than {older.get('course_version')} (for product version {older.get('product_version')})",
                     "a new product version needs a new, higher course version (list the newest entry first)",
@@ -73,7 +79,8 @@ def _check_versions(loaded: LoadedFacts, course_root: Path, problems: Problems) 
             dates = as_date(entry.get("date")), as_date(older.get("date"))
             if dates[0] is not None and dates[1] is not None and dates[0] < dates[1]:
                 problems.error(
-                    path, doc.line_of(("change_log", i, "date")),
+                    path,
+                    doc.line_of(("change_log", i, "date")),
                     f"change_log is not newest first: {version} ({dates[0]}) is listed above "
                     f"{older.get('product_version')} ({dates[1]})",
                     "put the newest product version at the top",
@@ -88,13 +95,13 @@ def _check_versions(loaded: LoadedFacts, course_root: Path, problems: Problems) 
     actual = semver(course_version)
     if required is not None and actual is not None and actual < required:
         problems.error(
-            course_file, course_doc.line_of(("version",)),
+            course_file,
+            course_doc.line_of(("version",)),
             f"course version {course_version} is lower than {newest.get('course_version')}, which change_log in "
             f"{FACTS_FILE} gives as the course version for product version {newest.get('product_version')}",
             f"a new product version needs a new course version: set version to {newest.get('course_version')} "
             "(`coursebuild update product` does this for you)",
         )
-
 
 
 def _check_in_sync(loaded: LoadedFacts, course_root: Path, problems: Problems, draft: bool) -> set[str]:
@@ -103,19 +110,22 @@ def _check_in_sync(loaded: LoadedFacts, course_root: Path, problems: Problems, d
     report = problems.warning if draft else problems.error
     if answers is None:
         report(
-            loaded.path, None,
+            loaded.path,
+            None,
             f"no {ANSWERS_FILE} beside {FACTS_FILE}, so there is no telling which facts the lessons were written from",
             "product courses are created with `coursebuild new product` and kept in step with "
             "`coursebuild update product`",
         )
         return set(FACT_NAMES)
     changed = [
-        name for name in FACT_NAMES
+        name
+        for name in FACT_NAMES
         if name in loaded.data and comparable(loaded.data.get(name)) != comparable(answers.get(name))
     ]
     if changed:
         report(
-            loaded.path, loaded.doc.line_of((changed[0],)),
+            loaded.path,
+            loaded.doc.line_of((changed[0],)),
             f"{FACTS_FILE} has changed since the lessons were generated from it ({', '.join(changed)}), so the "
             "course does not yet say what the facts say",
             f"run `coursebuild update product {course_root.as_posix()}` to bring the lessons up to date",
@@ -130,7 +140,9 @@ def _check_changelog_lesson(loaded: LoadedFacts, course_root: Path, problems: Pr
         actual = path.read_text(encoding="utf-8")
     except OSError:
         report(
-            path, None, "the 'What changed in this version' lesson is missing",
+            path,
+            None,
+            "the 'What changed in this version' lesson is missing",
             f"run `coursebuild update product {course_root.as_posix()}` to generate it from the change log",
         )
         return
@@ -144,7 +156,9 @@ def _check_changelog_lesson(loaded: LoadedFacts, course_root: Path, problems: Pr
             min(len(actual.splitlines()), len(expected.splitlines())) + 1,
         )
         report(
-            path, line, f"this lesson is generated from change_log in {FACTS_FILE} and no longer matches it",
+            path,
+            line,
+            f"this lesson is generated from change_log in {FACTS_FILE} and no longer matches it",
             f"edit change_log, not this file, then run `coursebuild update product {course_root.as_posix()}`",
         )
 
@@ -171,13 +185,17 @@ def _check_markers(course_root: Path, problems: Problems, draft: bool) -> None:
                 opening = match.group(1).startswith("<")
                 if opening or not in_conflict:
                     problems.error(
-                        path, number, "unresolved merge conflict from `coursebuild update product`",
+                        path,
+                        number,
+                        "unresolved merge conflict from `coursebuild update product`",
                         "keep the right text between the <<<<<<< and >>>>>>> lines and delete the markers",
                     )
                 in_conflict = opening
             elif marker := find_placeholder(line):
                 report(
-                    path, number, f"{marker} marker left in the course: \"{shorten(line.strip())}\"",
+                    path,
+                    number,
+                    f'{marker} marker left in the course: "{shorten(line.strip())}"',
                     "finish this text and remove the marker (build with --draft to preview unfinished work)",
                 )
 

@@ -174,7 +174,6 @@ def facts_data(facts: ProductFacts | Mapping[str, Any]) -> dict[str, Any]:
     return jsonable(dict(facts))
 
 
-
 # --------------------------------------------------------------------------- checking facts
 
 
@@ -216,7 +215,9 @@ def load_facts(path: Path, problems: Problems, draft: bool = False) -> LoadedFac
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         problems.error(
-            path, None, f"a product course needs {FACTS_FILE}, the product's facts",
+            path,
+            None,
+            f"a product course needs {FACTS_FILE}, the product's facts",
             "create product courses with `coursebuild new product NAME` (see docs/product-training.md)",
         )
         return None
@@ -241,7 +242,8 @@ def load_facts(path: Path, problems: Problems, draft: bool = False) -> LoadedFac
             if isinstance(value, str) and (marker := find_placeholder(value)):
                 placeholders.add(sub_path)
                 report_unfilled(
-                    path, doc.line_of(sub_path),
+                    path,
+                    doc.line_of(sub_path),
                     f"unfilled fact '{_dotted(sub_path)}': still a placeholder ({marker}): \"{shorten(value)}\"",
                     "replace it with the real value (docs/product-training.md says what each fact needs)",
                 )
@@ -310,8 +312,23 @@ _FactsDumper.add_representer(str, _represent_str)
 
 
 _KEY_ORDER = [
-    "product_version", "date", "course_version", "changes", "title", "summary", "where", "who", "how", "consequence",
-    "management", "device_class", "markings", "notes", "product_questions", "safety_concerns", "it_support",
+    "product_version",
+    "date",
+    "course_version",
+    "changes",
+    "title",
+    "summary",
+    "where",
+    "who",
+    "how",
+    "consequence",
+    "management",
+    "device_class",
+    "markings",
+    "notes",
+    "product_questions",
+    "safety_concerns",
+    "it_support",
 ]
 
 
@@ -338,7 +355,8 @@ def _dump_fact(name: str, value: Any) -> str:
     value = in_reading_order(value)
     if name == "change_log" and isinstance(value, list):  # dates unquoted, as people write them
         value = [
-            {**entry, "date": as_date(entry["date"]) or entry["date"]} if isinstance(entry, dict) and "date" in entry
+            {**entry, "date": as_date(entry["date"]) or entry["date"]}
+            if isinstance(entry, dict) and "date" in entry
             else entry
             for entry in value
         ]
@@ -366,13 +384,18 @@ def render_facts_file(facts: Mapping[str, Any], questions: Mapping[str, Mapping[
     return "".join(parts)
 
 
-def facts_to_append(existing: Mapping[str, Any], answers: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]],
-                     version: str) -> str:
+def facts_to_append(
+    existing: Mapping[str, Any], answers: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]], version: str
+) -> str:
     """Facts a newer template asks for that product.yml does not have yet, with their placeholders."""
     text = ""
     for name in FACT_NAMES:
         if name in existing or name in OPTIONAL_FACTS:
             continue
         value = jsonable(answers.get(name, ""))
-        text += f"\n# Added by template {version}: fill in.\n" + _help_comment(questions.get(name)) + _dump_fact(name, value)
+        text += (
+            f"\n# Added by template {version}: fill in.\n"
+            + _help_comment(questions.get(name))
+            + _dump_fact(name, value)
+        )
     return text

@@ -77,8 +77,18 @@ def git(cwd: Path, *args: str) -> str:
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         env.pop(key, None)
     config = [
-        "-c", "user.name=coursebuild", "-c", "user.email=coursebuild@localhost", "-c", "commit.gpgsign=false",
-        "-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main", "-c", "core.autocrlf=false",
+        "-c",
+        "user.name=coursebuild",
+        "-c",
+        "user.email=coursebuild@localhost",
+        "-c",
+        "commit.gpgsign=false",
+        "-c",
+        "tag.gpgsign=false",
+        "-c",
+        "init.defaultBranch=main",
+        "-c",
+        "core.autocrlf=false",
     ]
     result = subprocess.run(["git", *config, *args], cwd=cwd, env=env, capture_output=True, text=True)
     if result.returncode != 0:
@@ -122,10 +132,14 @@ def read_archive(path: Path) -> Files:
             for member in tar:
                 parts = PurePosixPath(member.name).parts
                 if not member.isfile() or member.name.startswith("/") or ".." in parts or "\\" in member.name:
-                    raise ProductError(f"{shown(path)}: not a template release: it holds {member.name!r}, which is not a plain file inside it")
+                    raise ProductError(
+                        f"{shown(path)}: not a template release: it holds {member.name!r}, which is not a plain file inside it"
+                    )
                 total += member.size
                 if total > _MAX_RELEASE_BYTES:
-                    raise ProductError(f"{shown(path)}: not a template release: more than {_MAX_RELEASE_BYTES // 2**20} MB")
+                    raise ProductError(
+                        f"{shown(path)}: not a template release: more than {_MAX_RELEASE_BYTES // 2**20} MB"
+                    )
                 stream = tar.extractfile(member)
                 files[PurePosixPath(member.name).as_posix()] = stream.read() if stream else b""
     except (OSError, EOFError, tarfile.TarError, zlib.error) as exc:
@@ -254,7 +268,8 @@ class ReleasedVersions(TemplateVersions):
         if version not in self.releases:
             known = ", ".join(tag_of(v) for v in self.releases) or "none"
             raise MissingVersion(
-                f"{shown(self.folder / RELEASES_DIR)} holds no release {tag_of(version)} (releases: {known})", version,
+                f"{shown(self.folder / RELEASES_DIR)} holds no release {tag_of(version)} (releases: {known})",
+                version,
                 list(self.releases),
             )
         if version not in self._files:
@@ -268,7 +283,9 @@ class ReleasedVersions(TemplateVersions):
             return version
         info = read_template(self.folder)
         config = shown(self.folder / TEMPLATE_CONFIG)
-        release_hint = f"template maintainers: run `coursebuild release template {shown(self.folder)}`, and commit the archive"
+        release_hint = (
+            f"template maintainers: run `coursebuild release template {shown(self.folder)}`, and commit the archive"
+        )
         if info.version not in self.releases:
             raise ProductError(
                 f"{config}: template version {info.version} is not released, so a course made or updated from it could "
@@ -280,8 +297,14 @@ class ReleasedVersions(TemplateVersions):
             raise ProductError(
                 f"the template at {shown(self.folder)} differs from its release {tag_of(info.version)} (in "
                 f"{differences(current, self.files(info.version))}), but its template_version is still {info.version}",
-                [Problem(config, None, "template maintainers: bump template_version in copier.yml, then run "
-                         f"`coursebuild release template {shown(self.folder)}`")],
+                [
+                    Problem(
+                        config,
+                        None,
+                        "template maintainers: bump template_version in copier.yml, then run "
+                        f"`coursebuild release template {shown(self.folder)}`",
+                    )
+                ],
             )
         return info.version
 

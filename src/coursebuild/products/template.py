@@ -88,7 +88,9 @@ def resolve_template(template: str | None, project_root: Path) -> str:
         return str(path.resolve())
     names = sorted(p.parent.name for p in (project_root / TEMPLATES_DIR).glob(f"*/{TEMPLATE_CONFIG}"))
     hint = f"templates here: {', '.join(names)}" if names else f"no templates under {TEMPLATES_DIR.as_posix()}/"
-    raise ProductError(f"no product template '{name}' ({hint}); give a name, a folder holding {TEMPLATE_CONFIG} or a git URL")
+    raise ProductError(
+        f"no product template '{name}' ({hint}); give a name, a folder holding {TEMPLATE_CONFIG} or a git URL"
+    )
 
 
 def record_source(source: str, course_dir: Path) -> str:

@@ -102,7 +102,7 @@ def new_product(
         raise ProductError(
             f"cannot make a course identifier from the name {name!r}: it needs a letter first and at most 48 characters"
         )
-    course_dir = (dest if dest is not None else root / PRODUCTS_DIR / slug)
+    course_dir = dest if dest is not None else root / PRODUCTS_DIR / slug
     if course_dir.exists() and any(course_dir.iterdir()):
         raise ProductError(f"{course_dir} already exists and is not empty; choose another --dest")
     source = resolve_template(template, root)
@@ -122,8 +122,14 @@ def new_product(
             tagged_repository(repo, [(version, versions.files(version))])
             try:
                 run_copy(
-                    str(repo), course_dir, data=data, vcs_ref=tag_of(version), defaults=not interactive,
-                    quiet=not interactive, unsafe=False, overwrite=False,
+                    str(repo),
+                    course_dir,
+                    data=data,
+                    vcs_ref=tag_of(version),
+                    defaults=not interactive,
+                    quiet=not interactive,
+                    unsafe=False,
+                    overwrite=False,
                 )
             except (CopierError, ValueError) as exc:
                 raise ProductError(f"copier could not create the course: {exc}") from None
@@ -226,8 +232,14 @@ def update_product(
         shown = _display_path(course_dir, root)
         raise ProductError(
             f"{shown}/{SNAPSHOT_DIR}/ is a copy of the template, which product courses no longer carry",
-            [Problem(f"{shown}/{SNAPSHOT_DIR}", None, f"run `coursebuild migrate product {shown}` first: it checks the "
-                     "copy against the template's stored release and removes it")],
+            [
+                Problem(
+                    f"{shown}/{SNAPSHOT_DIR}",
+                    None,
+                    f"run `coursebuild migrate product {shown}` first: it checks the "
+                    "copy against the template's stored release and removes it",
+                )
+            ],
         )
     recorded = str(answers.get("_src_path") or "")
     source = _template_source(course_dir, answers, template, root)
@@ -241,7 +253,9 @@ def update_product(
     with open_versions(source) as versions:
         new_version = versions.target(ref)
         if version_order(new_version) < version_order(old_version):
-            raise ProductError(f"the template is version {new_version}, older than {old_version}: downgrades are not supported")
+            raise ProductError(
+                f"the template is version {new_version}, older than {old_version}: downgrades are not supported"
+            )
         _base_files(versions, old_version, course_dir, root)
         info = versions.info(new_version)
         with tempfile.TemporaryDirectory(prefix="coursebuild-update-") as scratch:
@@ -249,14 +263,23 @@ def update_product(
             tagged_repository(repo, [(v, versions.files(v)) for v in versions.chain(old_version, new_version)])
             work = Path(scratch) / "course"
             _copy_tree(course_dir, work, skip=(".git",))
-            write_answers(work, {k: v for k, v in answers.items() if not k.startswith("_")}, str(repo), tag_of(old_version))
+            write_answers(
+                work, {k: v for k, v in answers.items() if not k.startswith("_")}, str(repo), tag_of(old_version)
+            )
             git(work, "init", "-q")
             git(work, "add", "-A", "--force")
             git(work, "commit", "-q", "--no-verify", "-m", "before update")
             try:
                 run_update(
-                    work, data=facts, defaults=True, overwrite=True, conflict="inline", quiet=True,
-                    vcs_ref=tag_of(new_version), skip_answered=True, unsafe=False,
+                    work,
+                    data=facts,
+                    defaults=True,
+                    overwrite=True,
+                    conflict="inline",
+                    quiet=True,
+                    vcs_ref=tag_of(new_version),
+                    skip_answered=True,
+                    unsafe=False,
                 )
             except (CopierError, ValueError) as exc:
                 raise ProductError(f"copier could not update the course: {exc}") from None
@@ -331,8 +354,10 @@ def migrate_product(course_dir: Path, *, template: str | None = None, project_ro
             _base_files(versions, recorded, course_dir, root)
             return Migration(course_dir, source, recorded, removed=False)
         if snapshot.is_symlink() or not snapshot.is_dir():
-            raise ProductError(f"{shown[:-1]} is not a folder, so it is not a template copy; nothing was changed",
-                               [Problem(shown[:-1], None, "remove it by hand, then run this again")])
+            raise ProductError(
+                f"{shown[:-1]} is not a folder, so it is not a template copy; nothing was changed",
+                [Problem(shown[:-1], None, "remove it by hand, then run this again")],
+            )
         copy = template_files(snapshot)
         copy_version = read_template(snapshot).version
         version = _release_matching(versions, copy)
@@ -344,29 +369,40 @@ def migrate_product(course_dir: Path, *, template: str | None = None, project_ro
         if version is None:
             where = source if is_url(source) else _display_path(Path(source), root)
             try:
-                detail = f"it differs from release {tag_of(copy_version)} in " + differences(copy, versions.files(copy_version))
+                detail = f"it differs from release {tag_of(copy_version)} in " + differences(
+                    copy, versions.files(copy_version)
+                )
             except MissingVersion as exc:
                 detail = f"its {TEMPLATE_CONFIG} says version {copy_version}, and {exc.message}"
             raise ProductError(
                 f"{shown} does not match any release of the template at {where}: {detail}; nothing was changed",
-                [Problem(shown, None, "restore .template/ from version control if someone edited it; if the template "
-                         "changed without a release, template maintainers release that version "
-                         "(`coursebuild release template`), or pass --template for where it is kept")],
+                [
+                    Problem(
+                        shown,
+                        None,
+                        "restore .template/ from version control if someone edited it; if the template "
+                        "changed without a release, template maintainers release that version "
+                        "(`coursebuild release template`), or pass --template for where it is kept",
+                    )
+                ],
             )
     before = answers_path.read_bytes()
     recorded_now = record_source(source, course_dir) if template else str(answers.get("_src_path") or "")
     parked = course_dir / f"{SNAPSHOT_DIR}.migrating"
     if parked.exists():
-        raise ProductError(f"{_display_path(parked, root)} is left from a migration that stopped; nothing was changed",
-                           [Problem(_display_path(parked, root), None, "remove it, then run this again")])
+        raise ProductError(
+            f"{_display_path(parked, root)} is left from a migration that stopped; nothing was changed",
+            [Problem(_display_path(parked, root), None, "remove it, then run this again")],
+        )
     failed = f"could not migrate {_display_path(course_dir, root)}"
     try:
         os.replace(snapshot, parked)  # one rename: the copy is gone, or it is still there
     except OSError as exc:
         raise ProductError(f"{failed} ({exc}); nothing was changed") from None
     try:
-        write_answers(course_dir, {k: v for k, v in answers.items() if not k.startswith("_")}, recorded_now,
-                      tag_of(version))
+        write_answers(
+            course_dir, {k: v for k, v in answers.items() if not k.startswith("_")}, recorded_now, tag_of(version)
+        )
     except BaseException as exc:  # put the course back as it was, whatever stopped us
         answers_path.write_bytes(before)
         os.replace(parked, snapshot)
@@ -380,5 +416,6 @@ def migrate_product(course_dir: Path, *, template: str | None = None, project_ro
             f"{_display_path(course_dir, root)} is migrated, but the old copy could not be deleted ({exc})",
             [Problem(_display_path(parked, root), None, "delete this folder by hand")],
         ) from None
-    return Migration(course_dir, source, version, removed=True,
-                     recorded_version=recorded if recorded != version else "")
+    return Migration(
+        course_dir, source, version, removed=True, recorded_version=recorded if recorded != version else ""
+    )

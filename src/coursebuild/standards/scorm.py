@@ -96,7 +96,9 @@ def detect_scorm_version(manifest: bytes) -> ScormVersion | None:
     return {SCORM12.cp_namespace: SCORM12, SCORM2004.cp_namespace: SCORM2004}.get(namespace)
 
 
-def check_scorm_package(files: dict[str, bytes] | list[str], version: ScormVersion, manifest: bytes | None = None) -> list[str]:
+def check_scorm_package(
+    files: dict[str, bytes] | list[str], version: ScormVersion, manifest: bytes | None = None
+) -> list[str]:
     """Every reason an LMS would refuse this package: schema errors, then the referential rules."""
     names = list(files)
     try:
@@ -125,7 +127,9 @@ def _referential_problems(root: etree._Element, names: list[str], version: Scorm
     identifiers = [el.get("identifier") for el in root.iter() if el.get("identifier") is not None]
     for identifier in identifiers:
         if not NCNAME.match(identifier):
-            messages.append(f"identifier '{identifier}' is not a valid xs:ID (letters, digits, '.', '-', '_'; not starting with a digit)")
+            messages.append(
+                f"identifier '{identifier}' is not a valid xs:ID (letters, digits, '.', '-', '_'; not starting with a digit)"
+            )
     for duplicate in sorted(i for i, n in Counter(identifiers).items() if n > 1):
         messages.append(f"identifier '{duplicate}' is used more than once")
 
@@ -160,14 +164,18 @@ def _referential_problems(root: etree._Element, names: list[str], version: Scorm
         if href and not _is_external(base + href):
             launch = _in_package(base + href.split("?")[0].split("#")[0], present)
             if launch not in present:
-                messages.append(f"resource '{identifier}' launches '{launch}', which is not in the package{_case_note(launch, folded)}")
+                messages.append(
+                    f"resource '{identifier}' launches '{launch}', which is not in the package{_case_note(launch, folded)}"
+                )
         for file in resource.findall("cp:file", ns):
             if _is_external(base + file.get("href", "")):
                 continue
             file_href = _in_package(base + file.get("href", ""), present)
             referenced.add(file_href)
             if file_href not in present:
-                messages.append(f"file '{file_href}' is listed in the manifest but not in the package{_case_note(file_href, folded)}")
+                messages.append(
+                    f"file '{file_href}' is listed in the manifest but not in the package{_case_note(file_href, folded)}"
+                )
     schema_names = {xsd for _, xsd in version.schema_locations}
     for name in sorted(present - referenced):
         if "/" not in name and (name.endswith((".xsd", ".dtd")) or name in schema_names):

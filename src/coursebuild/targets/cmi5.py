@@ -56,7 +56,9 @@ def course_structure(site: Site, catalogue: Catalogue | None = None) -> bytes:
             _text(objective, "title", requirement_id, language)
             _text(objective, "description", statement or requirement_id, language)
     has_assessment = site.course.assessment is not None
-    au = etree.SubElement(root, f"{{{NS}}}au", id=au_id(site), moveOn="CompletedAndPassed" if has_assessment else "Completed")
+    au = etree.SubElement(
+        root, f"{{{NS}}}au", id=au_id(site), moveOn="CompletedAndPassed" if has_assessment else "Completed"
+    )
     if has_assessment:
         au.set("masteryScore", f"{config.pass_mark / 100:.2f}")
     _text(au, "title", config.title, language)

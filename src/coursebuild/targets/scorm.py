@@ -25,7 +25,12 @@ class ScormTarget(Target):
         schemas = schema_files(self.version.schema_folder)
         clash = sorted(set(content) & set(schemas) | ({"imsmanifest.xml"} & set(content)))
         for name in clash:
-            problems.error(site.course.root, None, f"the course has a file '{name}' that SCORM reserves at the package root", "rename it")
+            problems.error(
+                site.course.root,
+                None,
+                f"the course has a file '{name}' that SCORM reserves at the package root",
+                "rename it",
+            )
         manifest = build_manifest(self.version, site, sorted(content))
         package = {**content, **schemas, "imsmanifest.xml": manifest}
         self.report(site, problems, check_scorm_package(package, self.version))
@@ -41,7 +46,12 @@ def build_manifest(version: ScormVersion, site: Site, content_files: list[str]) 
     # A translation is another package: LMSs keep packages apart by these identifiers.
     manifest_id, org_id, item_id, resource_id = _ids(config.id + (f"-{site.translation}" if site.translation else ""))
     cp = version.cp_namespace
-    nsmap: dict[str | None, str] = {None: cp, "adlcp": version.adlcp_namespace, "xsi": XSI, **dict(version.extra_namespaces)}
+    nsmap: dict[str | None, str] = {
+        None: cp,
+        "adlcp": version.adlcp_namespace,
+        "xsi": XSI,
+        **dict(version.extra_namespaces),
+    }
     root = etree.Element(f"{{{cp}}}manifest", nsmap=nsmap)
     root.set("identifier", manifest_id)
     root.set("version", config.version)
@@ -64,7 +74,9 @@ def build_manifest(version: ScormVersion, site: Site, content_files: list[str]) 
         _sequencing_2004(item, config.pass_mark if mastered else None, config.id)
 
     resources = etree.SubElement(root, f"{{{cp}}}resources")
-    resource = etree.SubElement(resources, f"{{{cp}}}resource", identifier=resource_id, type="webcontent", href="index.html")
+    resource = etree.SubElement(
+        resources, f"{{{cp}}}resource", identifier=resource_id, type="webcontent", href="index.html"
+    )
     resource.set(f"{{{version.adlcp_namespace}}}{version.scorm_type_attribute}", "sco")
     for name in content_files:
         etree.SubElement(resource, f"{{{cp}}}file", href=name)
@@ -79,4 +91,6 @@ def _sequencing_2004(item: etree._Element, pass_mark: int | None, course_id: str
         primary.set("satisfiedByMeasure", "true")
         etree.SubElement(primary, f"{{{IMSSS}}}minNormalizedMeasure").text = f"{pass_mark / 100:.2f}"
     # Without these, LMSs may mark the course complete/passed themselves when the learner exits.
-    etree.SubElement(sequencing, f"{{{IMSSS}}}deliveryControls", completionSetByContent="true", objectiveSetByContent="true")
+    etree.SubElement(
+        sequencing, f"{{{IMSSS}}}deliveryControls", completionSetByContent="true", objectiveSetByContent="true"
+    )

@@ -157,7 +157,8 @@ def question_definition(placed: PlacedQuestion, language: str) -> dict[str, Any]
         )
     elif isinstance(q, LikertQuestion):
         fields.update(
-            interaction_type="likert", scale=_components([(str(i + 1), label) for i, label in enumerate(q.scale)], language)
+            interaction_type="likert",
+            scale=_components([(str(i + 1), label) for i, label in enumerate(q.scale)], language),
         )
     fields = {key: value for key, value in fields.items() if value is not None}
     return _definition_json(ActivityDefinition(**fields))
@@ -182,7 +183,9 @@ def scene_definition(scenario: Scenario, scene_id: str, language: str) -> dict[s
     return _definition_json(definition)
 
 
-def context_tags(level: Level | None, requirements: list[str], catalogue: Catalogue | None, course: Course) -> dict[str, Any]:
+def context_tags(
+    level: Level | None, requirements: list[str], catalogue: Catalogue | None, course: Course
+) -> dict[str, Any]:
     """The taxonomy category, requirement activities and extensions a statement about this content carries."""
     language = course.config.language
     category: list[dict[str, Any]] = [{"id": PROFILE_VERSION, "objectType": "Activity"}]
@@ -191,11 +194,13 @@ def context_tags(level: Level | None, requirements: list[str], catalogue: Catalo
         EXTENSIONS["archetypes"]: [a.value for a in course.config.archetypes],
     }
     if level is not None:
-        category.append({
-            "id": level_iri(level),
-            "objectType": "Activity",
-            "definition": {"type": ACTIVITY_TYPES["taxonomy-level"], "name": {language: level.label}},
-        })
+        category.append(
+            {
+                "id": level_iri(level),
+                "objectType": "Activity",
+                "definition": {"type": ACTIVITY_TYPES["taxonomy-level"], "name": {language: level.label}},
+            }
+        )
         extensions[EXTENSIONS["taxonomy-level"]] = level.value
     other = []
     factors = set()
@@ -310,10 +315,13 @@ def share_tag_sets(tracking: dict[str, Any]) -> dict[str, Any]:
     result["lessons"] = {key: with_index(lesson) for key, lesson in tracking["lessons"].items()}
     result["questions"] = {key: with_index(question) for key, question in tracking["questions"].items()}
     result["scenarios"] = {
-        key: {**scenario, "scenes": {
-            scene_id: {**scene, "tags": {choice: shared(tags) for choice, tags in scene["tags"].items()}}
-            for scene_id, scene in scenario["scenes"].items()
-        }}
+        key: {
+            **scenario,
+            "scenes": {
+                scene_id: {**scene, "tags": {choice: shared(tags) for choice, tags in scene["tags"].items()}}
+                for scene_id, scene in scenario["scenes"].items()
+            },
+        }
         for key, scenario in tracking["scenarios"].items()
     }
     result["tagSets"] = tag_sets
@@ -337,9 +345,14 @@ def _question_tracking(
         tracked["statements"] = [
             {
                 "id": f"{iris.question(question.id)}/statement/{i + 1}",
-                "definition": _definition_json(ActivityDefinition(
-                    name=_name(text, language), type=ACTIVITY_TYPES["self-assessment"], interaction_type="likert", scale=scale,
-                )),
+                "definition": _definition_json(
+                    ActivityDefinition(
+                        name=_name(text, language),
+                        type=ACTIVITY_TYPES["self-assessment"],
+                        interaction_type="likert",
+                        scale=scale,
+                    )
+                ),
             }
             for i, text in enumerate(question.statements or [question.prompt])
         ]

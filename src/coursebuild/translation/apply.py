@@ -34,10 +34,17 @@ def language_tag(language: str, source_language: str) -> str:
 
 def translate_course(loaded: LoadedCourse, tag: str, translate: Translate, problems: Problems) -> LoadedCourse | None:
     root = loaded.root
-    config_data = _rebuild_fields(loaded.config_doc.data, course_fields(loaded.config_doc.data), "course.yml", translate)
+    config_data = _rebuild_fields(
+        loaded.config_doc.data, course_fields(loaded.config_doc.data), "course.yml", translate
+    )
     config_data["language"] = tag
-    config = validate_model(CourseConfig, _with_lines(loaded.config_doc, config_data), root / "course.yml", problems,
-                            "course.yml (translated)")
+    config = validate_model(
+        CourseConfig,
+        _with_lines(loaded.config_doc, config_data),
+        root / "course.yml",
+        problems,
+        "course.yml (translated)",
+    )
     if config is None:
         return None
     result = replace(loaded, config=config, lessons=[], assessment=None, scenarios=[])
@@ -51,7 +58,9 @@ def translate_course(loaded: LoadedCourse, tag: str, translate: Translate, probl
     for scenario in loaded.scenarios:
         name = relative(scenario.path, root)
         data = _rebuild_fields(scenario.doc.data, scenario_fields(scenario.doc.data), name, translate)
-        model = validate_model(ScenarioSource, _with_lines(scenario.doc, data), scenario.path, problems, "a scenario (translated)")
+        model = validate_model(
+            ScenarioSource, _with_lines(scenario.doc, data), scenario.path, problems, "a scenario (translated)"
+        )
         if model is not None:
             result.scenarios.append(ScenarioFile(scenario.path, model, scenario.doc))
     return result

@@ -66,7 +66,11 @@ def _link_end(token: Token, target_attr: str) -> str:
 def _code_span(token: Token) -> str:
     fence = token.markup or "`"
     content = token.content
-    if content.startswith("`") or content.endswith("`") or (content.startswith(" ") and content.endswith(" ") and content.strip()):
+    if (
+        content.startswith("`")
+        or content.endswith("`")
+        or (content.startswith(" ") and content.endswith(" ") and content.strip())
+    ):
         content = f" {content} "
     return f"{fence}{content}{fence}"
 
@@ -75,8 +79,15 @@ class _Builder:
     def __init__(self) -> None:
         self.count = 0
 
-    def code(self, paired: bool, start: str, end: str = "", kind: str = "other", sub_type: str | None = None,
-             ctype: str = "x-code") -> Code:
+    def code(
+        self,
+        paired: bool,
+        start: str,
+        end: str = "",
+        kind: str = "other",
+        sub_type: str | None = None,
+        ctype: str = "x-code",
+    ) -> Code:
         self.count += 1
         return Code(str(self.count), paired, start, end, kind, sub_type, ctype)
 

@@ -74,7 +74,9 @@ class LanguageStore:
 
 def languages(root: Path) -> list[str]:
     folder = root / FOLDER
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) if folder.is_dir() else []
+    return (
+        sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) if folder.is_dir() else []
+    )
 
 
 def load_store(root: Path, language: str, problems: Problems) -> LanguageStore:
@@ -87,8 +89,12 @@ def load_store(root: Path, language: str, problems: Problems) -> LanguageStore:
         try:
             doc = parse_yaml(path.read_text(encoding="utf-8"))
         except (YamlSyntaxError, UnicodeDecodeError) as exc:
-            problems.error(path, getattr(exc, "line", None), f"translation file: {getattr(exc, 'message', exc)}",
-                           "import the XLIFF file again to rewrite it")
+            problems.error(
+                path,
+                getattr(exc, "line", None),
+                f"translation file: {getattr(exc, 'message', exc)}",
+                "import the XLIFF file again to rewrite it",
+            )
             continue
         data = doc.data if isinstance(doc.data, dict) else {}
         found = data.get("units")
@@ -96,9 +102,17 @@ def load_store(root: Path, language: str, problems: Problems) -> LanguageStore:
         entries: dict[str, Stored] = {}
         for key, value in units.items():
             line = doc.line_of(("units", key))
-            if not isinstance(value, dict) or not isinstance(value.get("source"), str) or not isinstance(value.get("target"), str):
-                problems.error(path, line, f"translation of unit '{key}' needs text 'source' and 'target'",
-                               "import the XLIFF file again to rewrite it")
+            if (
+                not isinstance(value, dict)
+                or not isinstance(value.get("source"), str)
+                or not isinstance(value.get("target"), str)
+            ):
+                problems.error(
+                    path,
+                    line,
+                    f"translation of unit '{key}' needs text 'source' and 'target'",
+                    "import the XLIFF file again to rewrite it",
+                )
                 continue
             entries[str(key)] = Stored(value["source"], value["target"], line)
         store.files[source_file] = entries
@@ -113,8 +127,10 @@ def save_file(store: LanguageStore, source_file: str, entries: dict[str, Stored]
         "language": store.language,
         "units": {key: {"source": entries[key].source, "target": entries[key].target} for key in ordered},
     }
-    header = (f"# The {store.language} translation of {source_file}, written by `coursebuild translate import`.\n"
-              "# Each unit keeps the source text it was translated from; see docs/translation.md.\n")
+    header = (
+        f"# The {store.language} translation of {source_file}, written by `coursebuild translate import`.\n"
+        "# Each unit keeps the source text it was translated from; see docs/translation.md.\n"
+    )
     text = header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     path = store.path_of(source_file)
     write_atomically(path, text.encode("utf-8"))

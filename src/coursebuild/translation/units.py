@@ -134,7 +134,15 @@ def block_units(text: str, prefix: str, file: str, first_line: int, what: str) -
     slots, fences = _walk(text, prefix, env)
     refs = {k: v for k, v in env.items() if k in ("references", "footnotes")} or None
     units = [
-        Unit(file, slot.key, slot.content, first_line + slot.first, INLINE, f"{what}: {slot.kind}, line {first_line + slot.first}", refs)
+        Unit(
+            file,
+            slot.key,
+            slot.content,
+            first_line + slot.first,
+            INLINE,
+            f"{what}: {slot.kind}, line {first_line + slot.first}",
+            refs,
+        )
         for slot in slots
     ]
     media = 0
@@ -171,7 +179,9 @@ def rebuild_blocks(text: str, prefix: str, file: str, translate: Translate) -> s
             continue
         translated = translate(file, slot.key, normalise(slot.content))
         if translated is not None:
-            edits.append((slot.first, slot.last, _replace_block(lines[slot.first:slot.last], slot.content, translated)))
+            edits.append(
+                (slot.first, slot.last, _replace_block(lines[slot.first : slot.last], slot.content, translated))
+            )
     for row, cells in by_row.items():
         line = lines[row]
         position = 0
@@ -182,7 +192,9 @@ def rebuild_blocks(text: str, prefix: str, file: str, translate: Translate) -> s
             if at < 0:
                 continue
             translated = translate(file, slot.key, normalise(slot.content))
-            pieces.append(line[position:at] + (raw if translated is None else translated.replace("|", "\\|").replace("\n", " ")))
+            pieces.append(
+                line[position:at] + (raw if translated is None else translated.replace("|", "\\|").replace("\n", " "))
+            )
             position = at + len(raw)
         edits.append((row, row + 1, ["".join(pieces) + line[position:]]))
     media = 0
@@ -220,15 +232,16 @@ def _replace_block(lines: list[str], content: str, translated: str) -> list[str]
         starts.append(max(at, 0))
     first_prefix = lines[0][: starts[0]]
     last = len(parts) - 1
-    suffix = lines[last][starts[last] + len(parts[last]):] if last < len(lines) else ""
+    suffix = lines[last][starts[last] + len(parts[last]) :] if last < len(lines) else ""
     continuation = lines[1][: starts[1]] if len(lines) > 1 and len(starts) > 1 else " " * len(first_prefix)
     new = translated.split("\n")
     result = [first_prefix + new[0]] + [continuation + piece for piece in new[1:]]
     result[-1] += suffix
-    return result + lines[len(parts):]
+    return result + lines[len(parts) :]
 
 
 # --------------------------------------------------------------------------- YAML fields
+
 
 def _get(data: Any, path: tuple[str | int, ...]) -> Any:
     for part in path:
@@ -259,21 +272,36 @@ def _question_fields(data: dict[str, Any]) -> list[_Field]:
         _Field(("feedback",), f"{base}.feedback", True, "question feedback"),
         _Field(("hint",), f"{base}.hint", False, "question hint"),
         _Field(("unit",), f"{base}.unit", False, "unit of a numeric answer"),
-        _Field(("feedback_true",), f"{base}.feedback_true", False, "feedback when the learner answers true", inline=True),
-        _Field(("feedback_false",), f"{base}.feedback_false", False, "feedback when the learner answers false", inline=True),
+        _Field(
+            ("feedback_true",), f"{base}.feedback_true", False, "feedback when the learner answers true", inline=True
+        ),
+        _Field(
+            ("feedback_false",), f"{base}.feedback_false", False, "feedback when the learner answers false", inline=True
+        ),
     ]
     for option in data.get("options") or []:
         if isinstance(option, dict) and "id" in option:
             i = data["options"].index(option)
             fields.append(_Field(("options", i, "text"), f"{base}.options.{option['id']}.text", False, "answer option"))
-            fields.append(_Field(("options", i, "feedback"), f"{base}.options.{option['id']}.feedback", False,
-                                 "feedback on this option", inline=True))
+            fields.append(
+                _Field(
+                    ("options", i, "feedback"),
+                    f"{base}.options.{option['id']}.feedback",
+                    False,
+                    "feedback on this option",
+                    inline=True,
+                )
+            )
     for i, _ in enumerate(data.get("pairs") or []):
         fields.append(_Field(("pairs", i, "source"), f"{base}.pairs.{i + 1}.source", False, "item to match"))
         fields.append(_Field(("pairs", i, "target"), f"{base}.pairs.{i + 1}.target", False, "its match"))
-    for name, note in (("distractors", "a match that fits no item"), ("items", "item to put in order"),
-                       ("scale", "point of the agreement scale"), ("statements", "self-assessment statement"),
-                       ("accept", "an accepted answer: the learner types this (case and spacing are ignored)")):
+    for name, note in (
+        ("distractors", "a match that fits no item"),
+        ("items", "item to put in order"),
+        ("scale", "point of the agreement scale"),
+        ("statements", "self-assessment statement"),
+        ("accept", "an accepted answer: the learner types this (case and spacing are ignored)"),
+    ):
         for i, _ in enumerate(data.get(name) or []):
             fields.append(_Field((name, i), f"{base}.{name}.{i + 1}", False, note))
     return fields
@@ -322,8 +350,10 @@ def question_units(doc: YamlDocument, file: str) -> list[Unit]:
     if scale:
         line = doc.line_of(("type",))
         key = f"q.{doc.data.get('id', '?')}.scale"
-        units.extend(Unit(file, f"{key}.{i}", text, line, PLAIN, f"point of the (default) agreement scale, line {line}")
-                     for i, text in enumerate(scale, 1))
+        units.extend(
+            Unit(file, f"{key}.{i}", text, line, PLAIN, f"point of the (default) agreement scale, line {line}")
+            for i, text in enumerate(scale, 1)
+        )
     return units
 
 
@@ -342,8 +372,12 @@ def _media_fields(n: int) -> list[_Field]:
     return [
         _Field(("title",), f"media.{n}.title", False, "media title"),
         _Field(("transcript",), f"media.{n}.transcript", True, "media transcript"),
-        _Field(("captions",), f"media.{n}.captions", False,
-               "captions file: give the path of a WebVTT file in this language, or keep this one"),
+        _Field(
+            ("captions",),
+            f"media.{n}.captions",
+            False,
+            "captions file: give the path of a WebVTT file in this language, or keep this one",
+        ),
     ]
 
 
@@ -385,17 +419,26 @@ def scenario_fields(data: dict[str, Any]) -> list[_Field]:
         base = f"scenes.{scene_id}"
         fields.append(_Field(("scenes", scene_id, "title"), f"{base}.title", False, "scene title"))
         fields.append(_Field(("scenes", scene_id, "text"), f"{base}.text", True, "scene text"))
-        fields.append(_Field(("scenes", scene_id, "image_alt"), f"{base}.image_alt", False, "image description (alt text)"))
+        fields.append(
+            _Field(("scenes", scene_id, "image_alt"), f"{base}.image_alt", False, "image description (alt text)")
+        )
         for i, choice in enumerate(scene.get("choices") or []):
             if isinstance(choice, dict):
                 cbase = f"{base}.choices.{choice.get('id')}"
                 fields.append(_Field(("scenes", scene_id, "choices", i, "text"), f"{cbase}.text", False, "choice"))
-                fields.append(_Field(("scenes", scene_id, "choices", i, "feedback"), f"{cbase}.feedback", True,
-                                     "feedback on this choice"))
+                fields.append(
+                    _Field(
+                        ("scenes", scene_id, "choices", i, "feedback"),
+                        f"{cbase}.feedback",
+                        True,
+                        "feedback on this choice",
+                    )
+                )
     return fields
 
 
 # --------------------------------------------------------------------------- a whole course
+
 
 def relative(path: Path, root: Path) -> str:
     return path.resolve().relative_to(root.resolve()).as_posix()
@@ -404,12 +447,17 @@ def relative(path: Path, root: Path) -> str:
 def course_units(loaded: LoadedCourse) -> dict[str, list[Unit]]:
     """Every unit of the course, by source file (in course order)."""
     root = loaded.root
-    files: dict[str, list[Unit]] = {"course.yml": _units_of_fields(loaded.config_doc, course_fields(loaded.config_doc.data), "course.yml")}
+    files: dict[str, list[Unit]] = {
+        "course.yml": _units_of_fields(loaded.config_doc, course_fields(loaded.config_doc.data), "course.yml")
+    }
     sources = [source for _, source in loaded.lessons] + ([loaded.assessment] if loaded.assessment else [])
     for source in sources:
         name = relative(source.path, root)
-        meta_fields = lesson_fields(source.meta_doc.data) if isinstance(source.meta, LessonMeta) else [
-            _Field(("title",), "title", False, "assessment title")]
+        meta_fields = (
+            lesson_fields(source.meta_doc.data)
+            if isinstance(source.meta, LessonMeta)
+            else [_Field(("title",), "title", False, "assessment title")]
+        )
         units = _units_of_fields(source.meta_doc, meta_fields, name)
         body = drop_title_heading(source.body, source.meta.title)  # type: ignore[attr-defined]
         units.extend(block_units(body, "body", name, source.body_first_line, "body"))

@@ -96,7 +96,9 @@ def find_course(course_id: str | None, courses_dir: Path) -> Path | None:
     return None
 
 
-def import_xliff(path: Path, course_dir: Path | None, problems: Problems, courses_dir: Path = Path("courses")) -> Imported | None:
+def import_xliff(
+    path: Path, course_dir: Path | None, problems: Problems, courses_dir: Path = Path("courses")
+) -> Imported | None:
     """Check every unit of an XLIFF file against the course, then write its translations; nothing is
     written if any unit has a problem."""
     try:
@@ -110,13 +112,23 @@ def import_xliff(path: Path, course_dir: Path | None, problems: Problems, course
     if course_dir is None:
         course_dir = find_course(read.course, courses_dir)
         if course_dir is None:
-            problems.error(path, 1, f"no course with id '{read.course}' under {courses_dir}/" if read.course else
-                           "the file does not say which course it belongs to", "name the course folder with --course")
+            problems.error(
+                path,
+                1,
+                f"no course with id '{read.course}' under {courses_dir}/"
+                if read.course
+                else "the file does not say which course it belongs to",
+                "name the course folder with --course",
+            )
             return None
     language = read.target_language
     if not LANGUAGE.match(language or ""):
-        problems.error(path, 1, f"the target language '{language}' is not a language tag",
-                       "set trgLang (XLIFF 2.0) or target-language (1.2) to the language exported, e.g. cy")
+        problems.error(
+            path,
+            1,
+            f"the target language '{language}' is not a language tag",
+            "set trgLang (XLIFF 2.0) or target-language (1.2) to the language exported, e.g. cy",
+        )
         return None
     found = load_units(course_dir, problems)
     if found is None:
@@ -132,19 +144,29 @@ def import_xliff(path: Path, course_dir: Path | None, problems: Problems, course
         ident = (read_unit.file, read_unit.key)
         where = f"unit '{read_unit.key}'"
         if read_unit.file not in files:
-            problems.error(path, read_unit.line, f"file '{read_unit.file}' is not a translatable file of {loaded.config.id}",
-                           "import only files exported from this course, unchanged apart from the translations")
+            problems.error(
+                path,
+                read_unit.line,
+                f"file '{read_unit.file}' is not a translatable file of {loaded.config.id}",
+                "import only files exported from this course, unchanged apart from the translations",
+            )
             continue
         unit = by_id.get(ident)
         if unit is None:
-            problems.error(path, read_unit.line, f"unknown unit id '{read_unit.key}' in {read_unit.file}",
-                           "the course has no such unit (it may have been removed): export the course again")
+            problems.error(
+                path,
+                read_unit.line,
+                f"unknown unit id '{read_unit.key}' in {read_unit.file}",
+                "the course has no such unit (it may have been removed): export the course again",
+            )
             continue
         if ident in seen:
             problems.error(path, read_unit.line, f"{where} of {read_unit.file} appears twice")
             continue
         seen.add(ident)
-        target = _check_unit(path, read_unit.source, read_unit.target, read_unit.line, read_unit.target_line, unit, where, problems)
+        target = _check_unit(
+            path, read_unit.source, read_unit.target, read_unit.line, read_unit.target_line, unit, where, problems
+        )
         if target is not None:
             accepted.setdefault(unit.file, {})[unit.key] = Stored(unit.text, target, None)
     if problems.errors:
@@ -159,8 +181,16 @@ def import_xliff(path: Path, course_dir: Path | None, problems: Problems, course
     return Imported(course_dir, language, written, sum(len(e) for e in accepted.values()))
 
 
-def _check_unit(path: Path, source: list[ReadNode], target: list[ReadNode] | None, line: int | None,
-                target_line: int | None, unit: Unit, where: str, problems: Problems) -> str | None:
+def _check_unit(
+    path: Path,
+    source: list[ReadNode],
+    target: list[ReadNode] | None,
+    line: int | None,
+    target_line: int | None,
+    unit: Unit,
+    where: str,
+    problems: Problems,
+) -> str | None:
     expected = unit.segment()
     try:
         written_source = resolve(source, expected, f"{where} source", line)
@@ -168,10 +198,14 @@ def _check_unit(path: Path, source: list[ReadNode], target: list[ReadNode] | Non
         problems.error(path, exc.line, exc.message, exc.hint)
         return None
     if normalise(to_markdown(written_source)) != normalise(to_markdown(expected)):
-        problems.error(path, line, f"{where}: the source text differs from the course's "
-                       f"({_short(_plain(written_source))!r} here, {_short(_plain(expected))!r} in {unit.file}:{unit.line})",
-                       "the course changed since this file was exported, or the source was edited: export again and "
-                       "carry the translations over")
+        problems.error(
+            path,
+            line,
+            f"{where}: the source text differs from the course's "
+            f"({_short(_plain(written_source))!r} here, {_short(_plain(expected))!r} in {unit.file}:{unit.line})",
+            "the course changed since this file was exported, or the source was edited: export again and "
+            "carry the translations over",
+        )
         return None
     if target is None or not "".join(_plain_read(target)).strip():
         return None

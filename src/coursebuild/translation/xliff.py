@@ -45,14 +45,17 @@ class ExportFile:
 # --------------------------------------------------------------------------- writing
 
 
-def write_xliff(fmt: str, course_id: str, version: str, source_language: str, target_language: str,
-                files: list[ExportFile]) -> bytes:
+def write_xliff(
+    fmt: str, course_id: str, version: str, source_language: str, target_language: str, files: list[ExportFile]
+) -> bytes:
     if fmt == "xliff2":
         return _write_2(course_id, version, source_language, target_language, files)
     return _write_12(course_id, version, source_language, target_language, files)
 
 
-def _write_2(course_id: str, version: str, source_language: str, target_language: str, files: list[ExportFile]) -> bytes:
+def _write_2(
+    course_id: str, version: str, source_language: str, target_language: str, files: list[ExportFile]
+) -> bytes:
     def el(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
         return etree.SubElement(parent, f"{{{XLIFF2}}}{tag}", {k: v for k, v in attrs.items()})
 
@@ -110,7 +113,9 @@ def _fill_2(parent: etree._Element, nodes: list[Node]) -> None:
         if node.sub_type:
             attrs["subType"] = node.sub_type
         if node.paired:
-            child = etree.SubElement(parent, f"{{{XLIFF2}}}pc", {**attrs, "dataRefStart": f"d{node.id}s", "dataRefEnd": f"d{node.id}e"})
+            child = etree.SubElement(
+                parent, f"{{{XLIFF2}}}pc", {**attrs, "dataRefStart": f"d{node.id}s", "dataRefEnd": f"d{node.id}e"}
+            )
             _fill_2(child, node.children)
         else:
             etree.SubElement(parent, f"{{{XLIFF2}}}ph", {**attrs, "dataRef": f"d{node.id}s"})
@@ -123,7 +128,9 @@ def _append_text(parent: etree._Element, text: str) -> None:
         parent.text = (parent.text or "") + text
 
 
-def _write_12(course_id: str, version: str, source_language: str, target_language: str, files: list[ExportFile]) -> bytes:
+def _write_12(
+    course_id: str, version: str, source_language: str, target_language: str, files: list[ExportFile]
+) -> bytes:
     from translate.storage.xliff import xlifffile
 
     store = xlifffile.parsestring(_SKELETON_12)
@@ -153,8 +160,10 @@ def _write_12(course_id: str, version: str, source_language: str, target_languag
 
 
 # translate-toolkit's own skeleton is XLIFF 1.1: start from a 1.2 document instead.
-_SKELETON_12 = (f'<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" xmlns="{XLIFF12}">'
-                '<file original="NoName" source-language="en" datatype="plaintext"><body/></file></xliff>').encode()
+_SKELETON_12 = (
+    f'<?xml version="1.0" encoding="UTF-8"?>\n<xliff version="1.2" xmlns="{XLIFF12}">'
+    '<file original="NoName" source-language="en" datatype="plaintext"><body/></file></xliff>'
+).encode()
 
 
 def _fill_12(parent: etree._Element, nodes: list[Node]) -> None:
@@ -221,15 +230,20 @@ def read_xliff(data: bytes) -> ReadXliff:
     try:
         root = parse_xml(data)
     except etree.XMLSyntaxError as exc:
-        raise XliffError(exc.lineno, f"not well-formed XML: {exc.msg}", "the file must be XLIFF as the export wrote it") from None
+        raise XliffError(
+            exc.lineno, f"not well-formed XML: {exc.msg}", "the file must be XLIFF as the export wrote it"
+        ) from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype:
         raise XliffError(1, "a DOCTYPE is not allowed in an XLIFF file", "remove the <!DOCTYPE ...> declaration")
     version = root.get("version", "")
     namespace = etree.QName(root).namespace
     if etree.QName(root).localname != "xliff" or namespace not in (XLIFF2, XLIFF12):
-        raise XliffError(root.sourceline, "this is XML but not XLIFF 1.2 or 2.0",
-                         f"the root element must be <xliff> in the namespace {XLIFF2} or {XLIFF12}")
+        raise XliffError(
+            root.sourceline,
+            "this is XML but not XLIFF 1.2 or 2.0",
+            f"the root element must be <xliff> in the namespace {XLIFF2} or {XLIFF12}",
+        )
     try:
         if namespace == XLIFF2:
             return _read_2(data, version)
@@ -264,7 +278,11 @@ def _nodes(element: etree._Element | None) -> list[ReadNode]:
             nodes.append(ReadCode(child.get("id", ""), True, child.sourceline, _nodes(child)))
         elif name in _STANDALONE_TAGS:
             if len(child) or (child.text or "").strip():
-                raise XliffError(child.sourceline, f"<{name} id=\"{child.get('id')}\"> must be empty", "keep the placeholder as exported")
+                raise XliffError(
+                    child.sourceline,
+                    f'<{name} id="{child.get("id")}"> must be empty',
+                    "keep the placeholder as exported",
+                )
             nodes.append(ReadCode(child.get("id", ""), False, child.sourceline))
         elif name in _UNWRAPPED_TAGS:
             for inner in _nodes(child):
@@ -273,9 +291,12 @@ def _nodes(element: etree._Element | None) -> list[ReadNode]:
                 else:
                     nodes.append(inner)
         else:
-            raise XliffError(child.sourceline, f"inline element <{name}> is not supported",
-                             "keep the placeholders as exported (<pc>/<ph> in XLIFF 2.0, <g>/<x> in 1.2); "
-                             "if the tool split a <pc>, join it again")
+            raise XliffError(
+                child.sourceline,
+                f"inline element <{name}> is not supported",
+                "keep the placeholders as exported (<pc>/<ph> in XLIFF 2.0, <g>/<x> in 1.2); "
+                "if the tool split a <pc>, join it again",
+            )
         text(child.tail)
     return nodes
 
@@ -291,8 +312,11 @@ def _read_2(data: bytes, version: str) -> ReadXliff:
         segment = tt_unit.xmlelement
         unit_el = segment.getparent()
         if len(unit_el.findall(f"{{{XLIFF2}}}segment")) > 1:
-            raise XliffError(unit_el.sourceline, f"unit '{unit_el.get('id')}' has more than one segment",
-                             "join the segments again: each unit is one paragraph, heading or field")
+            raise XliffError(
+                unit_el.sourceline,
+                f"unit '{unit_el.get('id')}' has more than one segment",
+                "join the segments again: each unit is one paragraph, heading or field",
+            )
         file_el = unit_el.getparent()
         while file_el is not None and _local(file_el) != "file":
             file_el = file_el.getparent()
@@ -302,9 +326,16 @@ def _read_2(data: bytes, version: str) -> ReadXliff:
             if note.get("category") == COURSE_NOTE and note.text:
                 course = note.text.split()[0]
         target = tt_unit.get_target_dom()
-        units.append(ReadUnit(file_el.get("original", ""), unit_el.get("id", ""), unit_el.sourceline,
-                              _nodes(tt_unit.source_dom), None if target is None else _nodes(target),
-                              None if target is None else target.sourceline))
+        units.append(
+            ReadUnit(
+                file_el.get("original", ""),
+                unit_el.get("id", ""),
+                unit_el.sourceline,
+                _nodes(tt_unit.source_dom),
+                None if target is None else _nodes(target),
+                None if target is None else target.sourceline,
+            )
+        )
     return ReadXliff(version, root.get("srcLang", ""), root.get("trgLang", ""), course, units)
 
 
@@ -328,8 +359,16 @@ def _read_12(data: bytes, version: str) -> ReadXliff:
         source_language = source_language or file_el.get("source-language", "")
         key = tt_unit.getid().split(ID_SEPARATOR)[-1]
         target = tt_unit.get_target_dom()
-        units.append(ReadUnit(file_el.get("original", ""), key, element.sourceline, _nodes(tt_unit.source_dom),
-                              None if target is None else _nodes(target), None if target is None else target.sourceline))
+        units.append(
+            ReadUnit(
+                file_el.get("original", ""),
+                key,
+                element.sourceline,
+                _nodes(tt_unit.source_dom),
+                None if target is None else _nodes(target),
+                None if target is None else target.sourceline,
+            )
+        )
     return ReadXliff(version, source_language, target_language, course, units)
 
 
@@ -351,24 +390,42 @@ def resolve(read: list[ReadNode], source: list[Node], what: str, line: int | Non
             original = known.get(node.id)
             where = node.line or line
             if original is None:
-                raise XliffError(where, f"{what}: placeholder id '{node.id}' is not in the source",
-                                 f"use only the placeholders of the source ({_describe(known)})")
+                raise XliffError(
+                    where,
+                    f"{what}: placeholder id '{node.id}' is not in the source",
+                    f"use only the placeholders of the source ({_describe(known)})",
+                )
             if original.paired != node.paired:
                 expected = "a paired code around text" if original.paired else "a standalone placeholder"
                 raise XliffError(where, f"{what}: placeholder '{node.id}' must be {expected}", "keep it as exported")
             if node.id in seen:
-                raise XliffError(where, f"{what}: placeholder '{node.id}' appears more than once", "use each placeholder once")
+                raise XliffError(
+                    where, f"{what}: placeholder '{node.id}' appears more than once", "use each placeholder once"
+                )
             seen.add(node.id)
-            out.append(Code(original.id, original.paired, original.start, original.end, original.kind, original.sub_type,
-                            original.ctype, walk(node.children)))
+            out.append(
+                Code(
+                    original.id,
+                    original.paired,
+                    original.start,
+                    original.end,
+                    original.kind,
+                    original.sub_type,
+                    original.ctype,
+                    walk(node.children),
+                )
+            )
         return out
 
     result = walk(read)
     missing = [known[i] for i in known if i not in seen]
     if missing:
-        raise XliffError(line, f"{what}: placeholder{'s' if len(missing) > 1 else ''} "
-                         f"{', '.join(repr(c.id) for c in missing)} missing ({_describe({c.id: c for c in missing})})",
-                         "every placeholder of the source must be in the translation, once")
+        raise XliffError(
+            line,
+            f"{what}: placeholder{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(c.id) for c in missing)} missing ({_describe({c.id: c for c in missing})})",
+            "every placeholder of the source must be in the translation, once",
+        )
     return result
 
 
