@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -202,7 +203,7 @@ def _lesson_files(
     for (_, lesson), (script, plain) in pages.remembered("page", _lessons_of(course), render):
         files[f"lessons/{lesson.id}.js"] = script
         index.append([f"lesson-{lesson.id}", lesson.meta.title, plain])
-    for number, name in enumerate(search_files(course)):
+    for number, name in enumerate(context["data"]["searchFiles"]):  # the names the page tells the runtime
         part = index[number * SEARCH_PART : (number + 1) * SEARCH_PART]
         files[name] = _script_call("coursebuildSearchIndex", number, part)
     return files
@@ -210,7 +211,7 @@ def _lesson_files(
 
 def search_files(course: Course) -> list[str]:
     """The files of a split course's search index, each with the text of SEARCH_PART lessons."""
-    parts = max(1, -(-len(course.lessons) // SEARCH_PART))
+    parts = max(1, math.ceil(len(course.lessons) / SEARCH_PART))
     return [f"lessons/search-{number}.js" for number in range(parts)]
 
 
