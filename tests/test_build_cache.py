@@ -257,8 +257,9 @@ def test_the_lesson_fingerprint_covers_every_field_of_a_lesson() -> None:
 
 
 def test_a_new_process_deflates_only_the_members_that_changed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The lesson cache keeps deflated members between processes: after an edit only the edited lesson's
-    file and the search index (which holds every lesson's text) are deflated, of 65 members in all."""
+    """The lesson cache keeps zip members between processes: after an edit only the edited lesson's file
+    and the search index (which holds every lesson's text) are deflated, of 65 members in all, and the
+    packages are still the ones a cold build makes."""
     import zlib
 
     from coursebuild.pipeline import write
@@ -266,13 +267,41 @@ def test_a_new_process_deflates_only_the_members_that_changed(project: Path, mon
     cache = project / "cache"
     build(project / "course", project / "before", "--cache-dir", str(cache), "--delivery", "split")
     edit(project / "course" / "lessons" / "second.md", "somewhere to point.", "somewhere else to point.")
-    monkeypatch.setattr(write, "_deflated", {})  # as a new process starts
+    monkeypatch.setattr(write, "_members", {})  # as a new process starts
     compressed: list[int] = []
     real = zlib.compressobj
-    monkeypatch.setattr(write.zlib, "compressobj", lambda *a: compressed.append(1) or real(*a))
+    monkeypatch.setattr(zlib, "compressobj", lambda *a: compressed.append(1) or real(*a))  # as zipfile calls it
     build(project / "course", project / "after", "--cache-dir", str(cache), "--delivery", "split")
     members = sum(len(__import__("zipfile").ZipFile(p).namelist()) for p in (project / "after").iterdir())
     assert len(compressed) == 2 and members > 60
+    monkeypatch.setattr(write, "_members", {})
+    build(project / "course", project / "cold", "--no-cache", "--delivery", "split")
+    assert digests(project / "after") == digests(project / "cold")
+
+
+def test_zips_put_together_from_member_records_are_the_bytes_zipfile_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members stored and deflated, empty, with non-ASCII names, reused from the memo under the same or
+    another content: the assembled zip is exactly the one zipfile writes in one go, and it reads back."""
+    import random
+    import zipfile
+
+    from coursebuild.pipeline import write
+
+    rng = random.Random(7)
+    noise = bytes(rng.randrange(256) for _ in range(200_000))
+    files = {
+        "index.html": b"<!doctype html>" + b"<p>lesson</p>" * 5000,
+        "assets/chart.png": noise[:5000],
+        "empty.txt": b"",
+        "lessons/caf\u00e9-\u2603.js".encode().decode("unicode_escape"): "caf\u00e9 \u2603".encode(),
+        "runtime/noise.js": noise,
+    }
+    monkeypatch.setattr(write, "_members", {})
+    assert write.zip_bytes(files) == write._zip_with_zipfile(files)
+    changed = {**files, "index.html": b"<p>edited</p>", "new.css": b"body{}"}
+    assert write.zip_bytes(changed) == write._zip_with_zipfile(changed)  # some members from the memo
+    archive = zipfile.ZipFile(__import__("io").BytesIO(write.zip_bytes(changed)))
+    assert archive.testzip() is None and {n: archive.read(n) for n in archive.namelist()} == changed
 
 
 def test_no_model_holds_a_set() -> None:

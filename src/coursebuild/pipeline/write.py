@@ -3,6 +3,11 @@
 Same input, same bytes: entries sorted, fixed timestamps and permissions, fixed compression level. A zip is
 written to a temporary file in the destination folder and renamed into place only when complete, so a
 failed build never leaves a partial file or removes the previous package.
+
+A zip is assembled from member records: each member exactly as zipfile writes it (its local header and
+deflated data, and its central directory entry), made once per name and content and kept in this process
+and in the build's memo. Putting them together only sets each entry's offset and writes the end record, so
+an edit of one lesson deflates one member, not the thousand beside it, and the bytes are zipfile's own.
 """
 
 from __future__ import annotations
@@ -10,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import struct
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -23,84 +28,81 @@ if TYPE_CHECKING:
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 _STORED_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4", ".mp3", ".woff2", ".zip")
 _LEVEL = 6
+# From PKWARE's APPNOTE: where a central directory entry holds its local header's offset (4.3.12), and the
+# end of central directory record (4.3.16), which zipfile writes with no comment.
+_OFFSET = slice(42, 46)
+_END = struct.Struct("<4s4H2LH")
+_END_SIGNATURE = b"PK\x05\x06"
 
-# Deflated members by content hash. The five formats of a course share most of their files (the page, the
-# runtime, the theme), so each is deflated once per process and its bytes reused; capped so a catalogue
-# build does not keep every course's page.
-_deflated: dict[bytes, bytes] = {}
-_deflated_size = 0
-_DEFLATED_CAP = 64 * 1024 * 1024
+MemberRecord = tuple[bytes, bytes]  # (local header + data, central directory entry with offset 0)
 
-
-def _deflate(data: bytes, store: Memo | None = None) -> bytes:
-    """Raw deflate of `data` exactly as zipfile makes it (compressobj(level, DEFLATED, -15), then flush);
-    from this process's memo, or from `store` (the build cache) when an earlier build deflated the same bytes."""
-    global _deflated_size
-    digest = hashlib.sha256(data).digest()
-    found = _deflated.get(digest)
-    if found is None:
-        key = store.key("deflated", _LEVEL, digest.hex()) if store is not None else ""
-        stored = store.get(key) if store is not None else None
-        if isinstance(stored, bytes):
-            found = stored
-        else:
-            compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
-            found = compressor.compress(data) + compressor.flush()
-        if store is not None:
-            store.put(key, found)
-        if _deflated_size + len(found) > _DEFLATED_CAP:
-            _deflated.clear()
-            _deflated_size = 0
-        _deflated[digest] = found
-        _deflated_size += len(found)
-    elif store is not None:
-        store.put(store.key("deflated", _LEVEL, digest.hex()), found)  # keep it for the next build
-    return found
-
-
-class _Deflated:
-    """Stands in for zipfile's compressor for one member, handing over bytes deflated already."""
-
-    def __init__(self, data: bytes):
-        self._data = data
-
-    def compress(self, _chunk: bytes) -> bytes:
-        data, self._data = self._data, b""
-        return data
-
-    def flush(self) -> bytes:
-        return b""
+# Member records by name and content hash. The five formats of a course share most of their files (the
+# page, the runtime, the theme, every lesson), so each is deflated once per process; capped so that a
+# catalogue build does not keep every course's members.
+_members: dict[tuple[str, bytes], MemberRecord] = {}
+_members_size = 0
+_MEMBERS_CAP = 64 * 1024 * 1024
 
 
 def zip_bytes(files: dict[str, bytes], store: Memo | None = None) -> bytes:
-    """The deterministic zip of `files`; with `store`, members deflated by an earlier build are reused."""
+    """The deterministic zip of `files`; with `store`, member records made by an earlier build are reused."""
+    records = [_record(name, files[name], store) for name in sorted(files)]
+    size = sum(len(local) + len(entry) for local, entry in records)
+    if len(records) >= 0xFFFF or size >= zipfile.ZIP64_LIMIT:  # zipfile would write ZIP64 records: let it
+        return _zip_with_zipfile(files)
+    entries = []
+    offset = 0
+    for local, entry in records:
+        entries.append(entry[: _OFFSET.start] + struct.pack("<L", offset) + entry[_OFFSET.stop :])
+        offset += len(local)
+    directory = b"".join(entries)
+    end = _END.pack(_END_SIGNATURE, 0, 0, len(records), len(records), len(directory), offset, 0)
+    return b"".join([*(local for local, _ in records), directory, end])
+
+
+def _record(name: str, data: bytes, store: Memo | None) -> MemberRecord:
+    global _members_size
+    digest = hashlib.sha256(data).digest()
+    found = _members.get((name, digest))
+    key = store.key("zip member", _LEVEL, name, digest.hex()) if store is not None else ""
+    if found is None and store is not None:
+        stored = store.get(key)
+        if isinstance(stored, tuple) and len(stored) == 2 and all(isinstance(part, bytes) for part in stored):
+            found = stored
+    if found is None:
+        found = _make_record(name, data)
+    if store is not None:
+        store.put(key, found)  # kept for the next build
+    if (name, digest) not in _members:
+        if _members_size + len(found[0]) > _MEMBERS_CAP:
+            _members.clear()
+            _members_size = 0
+        _members[(name, digest)] = found
+        _members_size += len(found[0])
+    return found
+
+
+def _make_record(name: str, data: bytes) -> MemberRecord:
+    """The member as zipfile writes it, cut out of a zip that holds only it (nothing in a local header or a
+    central directory entry depends on the other members but the entry's offset, which is 0 here)."""
+    single = _zip_with_zipfile({name: data})
+    *_, directory_size, directory_offset, _ = _END.unpack(single[-_END.size :])
+    entry = single[directory_offset : directory_offset + directory_size]
+    assert entry[_OFFSET] == b"\0\0\0\0" and len(single) == directory_offset + directory_size + _END.size
+    return single[:directory_offset], entry
+
+
+def _zip_with_zipfile(files: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            if name.lower().endswith(_STORED_SUFFIXES):
-                info.compress_type = zipfile.ZIP_STORED
-                archive.writestr(info, files[name])
-                continue
-            info.compress_type = zipfile.ZIP_DEFLATED
-            _write_deflated(archive, info, files[name], store)
+            stored = name.lower().endswith(_STORED_SUFFIXES)
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[name], compresslevel=None if stored else _LEVEL)
     return buffer.getvalue()
-
-
-def _write_deflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, store: Memo | None) -> None:
-    """writestr, with the deflate done by `_deflate` (memoised); the bytes are the ones zipfile would write."""
-    original = getattr(zipfile, "_get_compressor", None)
-    if original is None or not data:  # another zipfile layout, or nothing to deflate: let zipfile do it
-        archive.writestr(info, data, compresslevel=_LEVEL)
-        return
-    deflated = _deflate(data, store)
-    zipfile._get_compressor = lambda compress_type, compresslevel=None: _Deflated(deflated)  # type: ignore[attr-defined]
-    try:
-        archive.writestr(info, data, compresslevel=_LEVEL)
-    finally:
-        zipfile._get_compressor = original  # type: ignore[attr-defined]
 
 
 def write_atomically(path: Path, data: bytes, durable: bool = True) -> None:
