@@ -105,6 +105,36 @@ def test_symlink_pointing_outside(course, out):
     assert_fails_at(build(course, out), "course.yml:16", "is outside the course folder")
 
 
+def test_a_lesson_in_a_linked_folder_pointing_outside(course, out):
+    """The folder, not the file, is the link: resolving each folder once per build must still follow it."""
+    outside = course.parent / "elsewhere"
+    outside.mkdir()
+    (outside / "second.md").write_text((course / "lessons" / "second.md").read_text(encoding="utf-8"))
+    os.symlink(outside, course / "linked")
+    edit(course / "course.yml", "lessons/second.md", "linked/second.md")
+    assert_fails_at(build(course, out), "course.yml:16", "is outside the course folder")
+
+
+def test_paths_resolve_as_realpath_does(tmp_path: Path):
+    from coursebuild.pipeline import paths
+
+    root = tmp_path / "course"
+    (root / "lessons" / "deep").mkdir(parents=True)
+    (root / "lessons" / "a.md").write_text("a")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "b.md").write_text("b")
+    os.symlink(tmp_path / "outside", root / "lessons" / "out")
+    os.symlink(root / "lessons" / "a.md", root / "lessons" / "deep" / "alias.md")
+    os.symlink("../../outside/b.md", root / "lessons" / "relative.md")
+    os.symlink(root / "loop", root / "loop")
+    names = ["a.md", "out/b.md", "out/../a.md", "deep/alias.md", "deep/../a.md", "relative.md", "missing/x.md"]
+    names += ["deep/./a.md", "deep/..", "out/..", "../lessons/a.md", "", ".", "loop/x.md", "loop"]
+    paths.forget_listings()
+    for name in names:
+        path = os.path.join(root, "lessons", name)
+        assert paths._realpath(path) == os.path.realpath(path), name
+
+
 def test_image_escaping_the_course(course, out):
     (course.parent / "x.png").write_bytes(b"png")
     edit(course / "lessons" / "first.md", "../assets/chart.png", "../../x.png")

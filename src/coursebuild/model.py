@@ -500,6 +500,9 @@ class Lesson:
     assets: set[str] = field(default_factory=set)
     word_count: int = 0
     meta_lines: Lines = field(default_factory=dict)
+    # A hash of what the lesson was made from (its text, place, module and the course folder's listing),
+    # when it was parsed with the lesson cache; see coursebuild.pipeline.render.lesson_fingerprint.
+    provenance: str = ""
 
     @property
     def id(self) -> str:

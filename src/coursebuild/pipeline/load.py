@@ -31,6 +31,7 @@ class MarkdownSource:
     body: str
     body_first_line: int
     meta_doc: YamlDocument
+    memo_key: str = ""  # the front matter's key in the lesson cache, when it was loaded with one
 
 
 @dataclass
@@ -116,7 +117,7 @@ def load_markdown(
     remembered = memo.get(key) if memo is not None else None
     if isinstance(remembered, tuple) and len(remembered) == 2 and isinstance(remembered[1], model):
         doc, meta = remembered
-        return MarkdownSource(path, meta, body, body_line, doc)
+        return MarkdownSource(path, meta, body, body_line, doc, key)
     try:
         doc = parse_yaml(front, first_line=2)
     except YamlSyntaxError as exc:
@@ -127,7 +128,7 @@ def load_markdown(
         return None
     if memo is not None:
         memo.put(key, (doc, meta))
-    return MarkdownSource(path, meta, body, body_line, doc)
+    return MarkdownSource(path, meta, body, body_line, doc, key)
 
 
 def load_course(root: Path, problems: Problems, memo: Memo | None = None) -> LoadedCourse | None:

@@ -86,7 +86,10 @@ class _CourseParser:
     def lesson(self, source: MarkdownSource, module_id: str | None) -> Lesson:
         meta = source.meta
         assert isinstance(meta, LessonMeta)
-        parsed = self.lesson_body(source, drop_title_heading(source.body, meta.title))
+        text = drop_title_heading(source.body, meta.title)
+        cache = self.lesson_cache
+        key = cache.key(str(source.path), source.body_first_line, self.language, text) if cache is not None else ""
+        parsed = self.lesson_body(source, text, key)
         lesson_assets = parsed.assets
         if parsed.word_count == 0 and not parsed.questions:
             self.problems.error(
@@ -115,12 +118,14 @@ class _CourseParser:
             lesson_assets,
             parsed.word_count,
             source.meta_doc.lines,
+            # Everything the lesson is made from: its body's cache key and its front matter's, and its module.
+            cache.key("lesson", key, source.memo_key, module_id) if cache is not None and source.memo_key else "",
         )
 
-    def lesson_body(self, source: MarkdownSource, text: str) -> ParsedMarkdown:
-        """The lesson's Markdown parsed, with the problems it has; from the lesson cache when it holds it."""
+    def lesson_body(self, source: MarkdownSource, text: str, key: str) -> ParsedMarkdown:
+        """The lesson's Markdown parsed, with the problems it has; from the lesson cache (by `key`) when it
+        holds it."""
         cache = self.lesson_cache
-        key = cache.key(str(source.path), source.body_first_line, self.language, text) if cache is not None else ""
         cached = cache.get(key) if cache is not None else None
         if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], ParsedMarkdown):
             parsed, found = cached

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 
 from coursebuild.errors import Problems
 
 
-def resolve_inside(path: Path, root: Path) -> str | None:
+def resolve_inside(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> str | None:
     """`path` relative to `root` as a POSIX string, or None if it (or a symlink on the way) leads outside."""
-    if os.path.isabs(str(path)) and not str(path).startswith(str(root)):
+    text, root_text = os.fspath(path), os.fspath(root)
+    if os.path.isabs(text) and not text.startswith(root_text):
         return None
-    resolved_root = str(_resolved(root.absolute()))
+    resolved_root = _resolved_root(root_text)
     try:
-        # os.path.realpath is what Path.resolve does, without building Path objects (a build calls this
-        # once per file the course names).
-        resolved = os.path.realpath(os.path.join(os.getcwd(), path))
+        resolved = _realpath(os.path.join(os.getcwd(), text))
     except (ValueError, OSError, RuntimeError):
         return None
     if resolved == resolved_root:
@@ -25,6 +25,24 @@ def resolve_inside(path: Path, root: Path) -> str | None:
     if not resolved.startswith(resolved_root.rstrip(os.sep) + os.sep):
         return None
     return resolved[len(resolved_root.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+
+
+def _realpath(path: str) -> str:
+    """os.path.realpath(path) (what Path.resolve does), with each folder resolved once per build: a build
+    calls this once per file the course names, and most of them sit in the same few folders."""
+    folder, name = os.path.split(path)
+    if name in ("", ".", "..") or not folder:
+        return os.path.realpath(path)
+    try:
+        is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:  # absent: realpath keeps the name as it is
+        is_link = False
+    return os.path.realpath(path) if is_link else os.path.join(_real_folder(folder), name)
+
+
+@lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 def check_reference(
@@ -36,7 +54,7 @@ def check_reference(
             where, line, f"{what} '{reference}' is an absolute path", "use a path relative to the course folder"
         )
         return None
-    relative = resolve_inside(root / reference, root)
+    relative = resolve_inside(os.path.join(root, reference), root)
     if relative is None:
         problems.error(
             where,
@@ -52,11 +70,11 @@ def check_reference(
     return path
 
 
-def exists_exactly(root: Path, relative: str) -> bool:
+def exists_exactly(root: str | os.PathLike[str], relative: str) -> bool:
     """The file exists with exactly this spelling, case included (LMS web servers are case-sensitive)."""
     if not os.path.isfile(os.path.join(root, relative)):
         return False
-    current = str(_resolved(root.absolute()))
+    current = _resolved_root(os.fspath(root))
     for part in relative.split("/"):
         if part not in _listing(current):
             return False
@@ -64,11 +82,10 @@ def exists_exactly(root: Path, relative: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=64)
-def _resolved(folder: Path) -> Path:
-    # The course folder is resolved once per build, not once per file it names. Callers pass an absolute
-    # path: a relative one would mean another folder after a change of working directory.
-    return folder.resolve()
+def _resolved_root(folder: str) -> str:
+    # The course folder is resolved once per build, not once per file it names; by its absolute path, as a
+    # relative one would mean another folder after a change of working directory.
+    return _real_folder(os.path.join(os.getcwd(), folder))
 
 
 @lru_cache(maxsize=4096)
@@ -79,7 +96,7 @@ def _listing(folder: str) -> frozenset[str]:
 
 def forget_listings() -> None:
     _listing.cache_clear()
-    _resolved.cache_clear()
+    _real_folder.cache_clear()
 
 
 def near_miss(root: Path, relative: str) -> str:

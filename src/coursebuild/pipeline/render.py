@@ -288,7 +288,14 @@ class LessonPages:
 
 def lesson_fingerprint(lesson: Lesson) -> str:
     """A hash of everything in `lesson` (every field of Lesson; tests/test_build_cache.py checks that no
-    field is left out). Its HTML goes in as it is, which is much faster than `canonical` over the whole."""
+    field is left out). Its HTML goes in as it is, which is much faster than `canonical` over the whole.
+
+    A lesson parsed with the lesson cache has its provenance instead: a hash of everything it was made from,
+    which determines it as well (the parse stage is a function of those inputs, and no later stage changes
+    a lesson) and costs nothing to look up.
+    """
+    if lesson.provenance:
+        return lesson.provenance
     digest = hashlib.sha256(lesson.meta.model_dump_json().encode())
     for part in lesson.body:
         data = part.html if isinstance(part, HtmlPart) else canonical(part)
@@ -301,7 +308,7 @@ def lesson_fingerprint(lesson: Lesson) -> str:
 
 
 LESSON_FINGERPRINT_FIELDS = frozenset(
-    {"meta", "body", "source", "module_id", "questions", "assets", "word_count", "meta_lines"}
+    {"meta", "body", "source", "module_id", "questions", "assets", "word_count", "meta_lines", "provenance"}
 )
 
 
