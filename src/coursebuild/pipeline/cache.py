@@ -93,7 +93,7 @@ def hash_tree(digest: Any, folder: Path, label: str) -> None:
 @lru_cache(maxsize=1)
 def tool_fingerprint() -> str:
     """A hash of this coursebuild (its version and every file it ships) and the libraries that shape output."""
-    # zlib's version too: cached deflated members must be the bytes this zlib would make.
+    # zlib's version too: cached zip members must be the bytes this zlib would make.
     digest = hashlib.sha256(f"{_LAYOUT}\0{__version__}\0{zlib.ZLIB_RUNTIME_VERSION}".encode())
     hash_tree(digest, Path(__file__).resolve().parent.parent, "coursebuild")
     for name in _LIBRARIES:
