@@ -13,6 +13,7 @@ from coursebuild.catalogue import Catalogue, find_catalogue, load_catalogue
 from coursebuild.errors import Problem, Problems
 from coursebuild.model import Course, Pathway
 from coursebuild.pipeline.cache import BuildCache, LessonCache, build_key
+from coursebuild.pipeline.live import LiveCourse
 from coursebuild.pipeline.load import load_course
 from coursebuild.pipeline.parse import parse_course
 from coursebuild.pipeline.paths import forget_listings
@@ -68,6 +69,7 @@ def compile_course(
     cache_dir: Path | None = None,
     delivery: str | None = None,
     memo: LessonCache | None = None,
+    live: LiveCourse | None = None,
 ) -> CourseBuild:
     """Load, parse and validate one course; render it if it is valid.
 
@@ -76,11 +78,16 @@ def compile_course(
     With `cache_dir`, unchanged lessons are taken from the lesson cache instead of being parsed again (not
     for translations, whose lessons are assembled from two files). `delivery` ("single", "split" or
     "auto") overrides the course's own setting. A caller that goes on to package the course passes the
-    lesson cache as `memo` instead, and saves it when done.
+    lesson cache as `memo` instead, and saves it when done. A process that builds the same course again and
+    again (preview) passes the same `live` each time instead, so that each build reuses what the previous
+    one made from files that have not changed (see coursebuild.pipeline.live); not for translations.
     """
     forget_listings()
     problems = Problems(project_root)
     result = CourseBuild(root, problems, language=language)
+    if live is not None and language is None:
+        _compile(result, project_root, draft, delivery, live.begin(root, project_root), live)
+        return result
     if memo is not None:
         _compile(result, project_root, draft, delivery, memo)
         return result
@@ -101,10 +108,15 @@ def _lesson_cache(
 
 
 def _compile(
-    result: CourseBuild, project_root: Path | None, draft: bool, delivery: str | None, lesson_cache: LessonCache | None
+    result: CourseBuild,
+    project_root: Path | None,
+    draft: bool,
+    delivery: str | None,
+    lesson_cache: LessonCache | None,
+    live: LiveCourse | None = None,
 ) -> None:
     root, problems, language = result.root, result.problems, result.language
-    loaded = load_course(root, problems, lesson_cache)
+    loaded = load_course(root, problems, lesson_cache, live)
     if loaded is None:
         return
     translation = None
@@ -117,7 +129,7 @@ def _compile(
             return
         loaded, source, untranslated = found
         translation = Translation(language, source)
-    course = parse_course(loaded, problems, lesson_cache)
+    course = parse_course(loaded, problems, lesson_cache, live)
     if translation is not None:
         keep_target_order(course, translation.source)
     if delivery is not None:
@@ -141,7 +153,8 @@ def _compile(
         draft=marked_draft,
         translation=translation,
         memo=lesson_cache,
-        template_cache=lesson_cache.folder / "templates" if lesson_cache is not None else None,
+        template_cache=lesson_cache.folder / "templates" if lesson_cache is not None and lesson_cache.folder else None,
+        live=live,
     )
 
 

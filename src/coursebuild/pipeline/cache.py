@@ -166,15 +166,24 @@ def _store(path: Path, value: Any) -> None:
 
 def _tree_listing(folder: Path) -> str:
     """Every path under `folder` (what the parse stage's existence and spelling checks can see)."""
-    entries = []
-    for parent, dirs, files in os.walk(folder):
-        base = os.path.relpath(parent, folder).replace(os.sep, "/")
-        for name in dirs + files:
-            path = os.path.join(parent, name)
-            relative = name if base == "." else f"{base}/{name}"
-            target = os.readlink(path) if os.path.islink(path) else ""
-            entries.append(f"{relative}\0{'d' if os.path.isdir(path) else 'f'}\0{target}")
+    entries: list[str] = []
+    _list_into(entries, os.fspath(folder), "")
     return "\n".join(sorted(entries))
+
+
+def _list_into(entries: list[str], folder: str, prefix: str) -> None:
+    # scandir's entries know their type without a stat per file (is_dir follows links, as os.walk does).
+    try:
+        scanned = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in scanned:
+        is_link = entry.is_symlink()
+        is_dir = entry.is_dir()
+        target = os.readlink(entry.path) if is_link else ""
+        entries.append(f"{prefix}{entry.name}\0{'d' if is_dir else 'f'}\0{target}")
+        if is_dir and not is_link:
+            _list_into(entries, entry.path, f"{prefix}{entry.name}/")
 
 
 class LessonCache:
@@ -186,16 +195,23 @@ class LessonCache:
     file per course holds the entries this build used, rewritten atomically after the build.
     """
 
-    def __init__(self, folder: Path, course_root: Path, project_root: Path | None):
+    def __init__(
+        self, folder: Path | None, course_root: Path, project_root: Path | None, kept: dict[str, bytes] | None = None
+    ):
+        """Entries from `folder`, or with no folder only in memory: `kept` (another cache's `used`), and nothing
+        is written."""
         root = course_root.resolve()
         self.folder = folder
-        self.path = folder / "lessons" / f"{hashlib.sha256(str(root).encode()).hexdigest()}.pickle"
+        self.path = folder / "lessons" / f"{hashlib.sha256(str(root).encode()).hexdigest()}.pickle" if folder else None
+        self.listing = _tree_listing(course_root)
         context = hashlib.sha256(tool_fingerprint().encode())
         context.update(f"\0{root}\0{course_root}\0{project_root}\0".encode())
-        context.update(_tree_listing(course_root).encode())
-        self._context = context.digest()
-        self._old: dict[str, bytes] = {}
+        context.update(self.listing.encode())
+        self.context = context.digest()
+        self._old: dict[str, bytes] = dict(kept or {})
         self._new: dict[str, bytes] = {}
+        if self.path is None:
+            return
         try:
             with open(self.path, "rb") as stream:
                 loaded = pickle.load(stream)
@@ -204,8 +220,13 @@ class LessonCache:
         except Exception:  # absent or unreadable: start empty
             pass
 
+    @property
+    def used(self) -> dict[str, bytes]:
+        """The entries this build has looked up or stored."""
+        return self._new
+
     def key(self, *parts: object) -> str:
-        digest = hashlib.sha256(self._context)
+        digest = hashlib.sha256(self.context)
         for part in parts:
             # Strings (often long: texts, canonical forms) go in as they are, each after its length.
             data = part.encode() if isinstance(part, str) else repr(part).encode()
@@ -230,5 +251,5 @@ class LessonCache:
             self._new[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:
-        if self._new.keys() != self._old.keys():
+        if self.path is not None and self._new.keys() != self._old.keys():
             _store(self.path, {"layout": _LAYOUT, "entries": self._new})

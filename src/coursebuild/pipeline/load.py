@@ -6,6 +6,7 @@ validates the YAML parts against the source models, collecting every problem it 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from coursebuild.errors import Problems
 from coursebuild.model import AssessmentMeta, CourseConfig, LessonMeta, ScenarioSource
 from coursebuild.pipeline.cache import Memo
+from coursebuild.pipeline.live import LiveCourse
 from coursebuild.pipeline.paths import check_reference, read_text
 from coursebuild.yamlfile import YamlDocument, YamlSyntaxError, describe_validation_error, parse_yaml
 
@@ -131,36 +133,36 @@ def load_markdown(
     return MarkdownSource(path, meta, body, body_line, doc, key)
 
 
-def load_course(root: Path, problems: Problems, memo: Memo | None = None) -> LoadedCourse | None:
+def load_course(
+    root: Path, problems: Problems, memo: Memo | None = None, live: LiveCourse | None = None
+) -> LoadedCourse | None:
+    """The course's sources; with `live`, files unchanged since the previous build are not read again."""
     config_path = root / COURSE_FILE
     if not config_path.is_file():
         problems.error(root, None, f"no {COURSE_FILE} in this folder", "is this a course folder? see docs/authoring.md")
         return None
-    doc = load_yaml_file(config_path, problems)
-    if doc is None:
+    found = _course_file(config_path, problems, live)
+    if found is None:
         return None
-    config = validate_model(CourseConfig, doc, config_path, problems, COURSE_FILE)
-    if config is None:
-        return None
+    doc, config = found
     loaded = LoadedCourse(root, config, doc)
+    files = _Files(root, problems, config_path, memo, live)
 
     for module_index, module_id, lesson_index, reference in _lesson_references(config):
         key = ("modules", module_index, "lessons", lesson_index) if module_id else ("lessons", lesson_index)
-        path = check_reference(reference, root, problems, config_path, doc.line_of(key), "lesson")
+        path = files.reference(reference, doc.line_of(key), "lesson")
         if path is not None:
-            lesson = load_markdown(path, LessonMeta, problems, "lesson", memo)
+            lesson = files.markdown(path, LessonMeta, "lesson")
             if lesson is not None:
                 loaded.lessons.append((module_id, lesson))
 
     if config.assessment:
-        path = check_reference(
-            config.assessment, root, problems, config_path, doc.line_of(("assessment",)), "assessment"
-        )
+        path = files.reference(config.assessment, doc.line_of(("assessment",)), "assessment")
         if path is not None:
-            loaded.assessment = load_markdown(path, AssessmentMeta, problems, "assessment", memo)
+            loaded.assessment = files.markdown(path, AssessmentMeta, "assessment")
 
     for i, reference in enumerate(config.scenarios):
-        path = check_reference(reference, root, problems, config_path, doc.line_of(("scenarios", i)), "scenario")
+        path = files.reference(reference, doc.line_of(("scenarios", i)), "scenario")
         if path is None:
             continue
         scenario_doc = load_yaml_file(path, problems)
@@ -169,6 +171,57 @@ def load_course(root: Path, problems: Problems, memo: Memo | None = None) -> Loa
             if scenario is not None:
                 loaded.scenarios.append(ScenarioFile(path, scenario, scenario_doc))
     return loaded
+
+
+def _course_file(path: Path, problems: Problems, live: LiveCourse | None) -> tuple[YamlDocument, CourseConfig] | None:
+    state = live.read_state(path) if live is not None else (None, 0)
+    kept = live.unchanged_file("course file", path, state[0]) if live is not None else None
+    if kept is not None:
+        return kept
+    doc = load_yaml_file(path, problems)
+    if doc is None:
+        return None
+    config = validate_model(CourseConfig, doc, path, problems, COURSE_FILE)
+    if config is None:
+        return None
+    if live is not None:
+        live.keep_file("course file", path, state, (doc, config))
+    return doc, config
+
+
+@dataclass
+class _Files:
+    """The files course.yml names, checked and loaded; with `live`, reused when unchanged (see LiveCourse)."""
+
+    root: Path
+    problems: Problems
+    config_path: Path
+    memo: Memo | None
+    live: LiveCourse | None
+
+    def reference(self, reference: str, line: int | None, what: str) -> Path | None:
+        live = self.live
+        if live is not None and live.paths_fixed:
+            kept = live.unchanged("reference", reference, str(self.root), os.getcwd())
+            if kept is not None:
+                return kept
+        path = check_reference(reference, self.root, self.problems, self.config_path, line, what)
+        if live is not None and path is not None:
+            live.keep("reference", reference, path, str(self.root), os.getcwd())
+        return path
+
+    def markdown(self, path: Path, model: type[M], what: str) -> MarkdownSource | None:
+        live = self.live
+        if live is None:
+            return load_markdown(path, model, self.problems, what, self.memo)
+        state = live.read_state(path)
+        kept = live.unchanged_file("markdown", path, state[0], model)
+        if kept is not None:
+            return kept
+        source = load_markdown(path, model, self.problems, what, self.memo)
+        if source is not None:
+            live.keep_file("markdown", path, state, source, model)
+        return source
 
 
 def _lesson_references(config: CourseConfig) -> list[tuple[int, str | None, int, str]]:

@@ -20,14 +20,18 @@ from coursebuild.model import (
     TrueFalseQuestion,
 )
 from coursebuild.pipeline.cache import LessonCache
+from coursebuild.pipeline.live import LiveCourse
 from coursebuild.pipeline.load import LoadedCourse, MarkdownSource, ScenarioFile
 from coursebuild.pipeline.markdown import ParseContext, ParsedMarkdown, parse_markdown, render_fragment, render_inline
 from coursebuild.pipeline.paths import check_reference
 
 
-def parse_course(loaded: LoadedCourse, problems: Problems, lesson_cache: LessonCache | None = None) -> Course:
-    """The course model; with `lesson_cache`, lessons whose text and surroundings are unchanged are not re-parsed."""
-    return _CourseParser(loaded, problems, lesson_cache).parse()
+def parse_course(
+    loaded: LoadedCourse, problems: Problems, lesson_cache: LessonCache | None = None, live: LiveCourse | None = None
+) -> Course:
+    """The course model; with `lesson_cache`, lessons whose text and surroundings are unchanged are not re-parsed,
+    and with `live`, the previous build's lesson is reused for a source it loaded unchanged."""
+    return _CourseParser(loaded, problems, lesson_cache, live).parse()
 
 
 def drop_title_heading(body: str, title: str) -> str:
@@ -43,8 +47,15 @@ def drop_title_heading(body: str, title: str) -> str:
 
 
 class _CourseParser:
-    def __init__(self, loaded: LoadedCourse, problems: Problems, lesson_cache: LessonCache | None = None):
+    def __init__(
+        self,
+        loaded: LoadedCourse,
+        problems: Problems,
+        lesson_cache: LessonCache | None = None,
+        live: LiveCourse | None = None,
+    ):
         self.loaded = loaded
+        self.live = live
         self.problems = problems
         self.lesson_cache = lesson_cache
         self.assets: set[str] = set()
@@ -63,7 +74,7 @@ class _CourseParser:
         else:
             modules = {None: Module("lessons", config.title, [])}
         for module_id, source in self.loaded.lessons:
-            modules[module_id].lessons.append(self.lesson(source, module_id))
+            modules[module_id].lessons.append(self.reused_lesson(source, module_id))
         course = Course(config, self.loaded.root, SourceRef(self.loaded.root / "course.yml"), list(modules.values()))
         course.config_lines = self.loaded.config_doc.lines
         if self.loaded.assessment is not None:
@@ -82,6 +93,23 @@ class _CourseParser:
                 self.assets.add(config.brand.logo)
         course.assets = set(self.assets)
         return course
+
+    def reused_lesson(self, source: MarkdownSource, module_id: str | None) -> Lesson:
+        """The lesson, with the problems found in it: the previous build's when made from the same source."""
+        live = self.live
+        if live is None:
+            return self.lesson(source, module_id)
+        name = str(source.path)
+        kept = live.unchanged("lesson", name, source, module_id, self.language)
+        if kept is not None:
+            lesson, found = kept
+            self.problems.items.extend(found)
+            self.assets |= lesson.assets
+            return lesson
+        start = len(self.problems.items)
+        lesson = self.lesson(source, module_id)
+        live.keep("lesson", name, (lesson, self.problems.items[start:]), source, module_id, self.language)
+        return lesson
 
     def lesson(self, source: MarkdownSource, module_id: str | None) -> Lesson:
         meta = source.meta

@@ -28,6 +28,7 @@ from coursebuild.errors import Problems
 from coursebuild.model import Course, HtmlPart, Lesson, Level, Module
 from coursebuild.pipeline.cache import Memo, canonical, hash_tree
 from coursebuild.pipeline.interface import text, translator
+from coursebuild.pipeline.live import LiveCourse
 from coursebuild.pipeline.runtime_data import course_data
 from coursebuild.tracking import share_tag_sets, tracking_data
 from coursebuild.tracking.profile import profile_json
@@ -203,9 +204,13 @@ def _lesson_files(
     for (_, lesson), (script, plain) in pages.remembered("page", _lessons_of(course), render):
         files[f"lessons/{lesson.id}.js"] = script
         index.append([f"lesson-{lesson.id}", lesson.meta.title, plain])
+    live = pages.live
     for number, name in enumerate(context["data"]["searchFiles"]):  # the names the page tells the runtime
         part = index[number * SEARCH_PART : (number + 1) * SEARCH_PART]
-        files[name] = _script_call("coursebuildSearchIndex", number, part)
+        kept = live.unchanged("search file", name, part) if live is not None else None
+        files[name] = kept if isinstance(kept, bytes) else _script_call("coursebuildSearchIndex", number, part)
+        if live is not None and kept is None:
+            live.keep("search file", name, files[name], part)
     return files
 
 
@@ -249,10 +254,12 @@ class LessonPages:
     templates may use anything in that context, but not the body of another lesson.
     """
 
-    def __init__(self, memo: Memo | None, theme: Theme, context: dict[str, Any]):
+    def __init__(self, memo: Memo | None, theme: Theme, context: dict[str, Any], live: LiveCourse | None = None):
         self.memo = memo
+        self.live = live  # with it, pages are kept as they are in this process, not only pickled in the memo
         self.pager: dict[str, Any] = context["pager"]
         self.lessons: dict[str, str] = {}  # each lesson's fingerprint and pager, made once for its two pages
+        self.used: set[str] = set()
         self.shared = ""
         if memo is not None:
             digest = hashlib.sha256()
@@ -271,17 +278,22 @@ class LessonPages:
         if self.memo is None:
             return list(zip(items, render(items), strict=True))
         keys = [self._key(kind, module, lesson) for module, lesson in items]
-        found: list[T | None] = [self.memo.get(key) for key in keys]
+        kept = self.live.pages if self.live is not None else {}
+        found: list[T | None] = [kept.get(key) or self.memo.get(key) for key in keys]
         missing = [i for i, value in enumerate(found) if value is None]
         for i, value in zip(missing, render([items[i] for i in missing]), strict=True):
             self.memo.put(keys[i], value)
             found[i] = value
+        if self.live is not None:
+            kept.update(zip(keys, found, strict=True))
+            self.used.update(keys)
         return [(item, cast(T, value)) for item, value in zip(items, found, strict=True)]
 
     def _key(self, kind: str, module: Module, lesson: Lesson) -> str:
         assert self.memo is not None
         if lesson.id not in self.lessons:
-            pager = json.dumps(self.pager.get(f"lesson-{lesson.id}"), sort_keys=True)  # plain JSON data already
+            # Plain data (strings, None) that _pager builds in a fixed order: its repr is the same in every process.
+            pager = repr(self.pager.get(f"lesson-{lesson.id}"))
             self.lessons[lesson.id] = f"{lesson_fingerprint(lesson)}\0{pager}"
         return self.memo.key("lesson page", kind, self.shared, module.id, module.title, self.lessons[lesson.id])
 
@@ -338,6 +350,7 @@ def render_course(
     translation: Translation | None = None,
     memo: Memo | None = None,
     template_cache: Path | None = None,
+    live: LiveCourse | None = None,
 ) -> Site | None:
     """The rendered site, or None (with a problem naming the template line) if the theme is broken.
 
@@ -347,7 +360,7 @@ def render_course(
     with `template_cache`, compiled templates are kept in that folder.
     """
     try:
-        return _render(course, theme, catalogue, draft, translation, memo, template_cache)
+        return _render(course, theme, catalogue, draft, translation, memo, template_cache, live)
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or theme.name, exc.lineno, f"theme template error: {exc.message}")
     except jinja2.TemplateError as exc:
@@ -372,6 +385,7 @@ def _render(
     translation: Translation | None,
     memo: Memo | None,
     template_cache: Path | None,
+    live: LiveCourse | None,
 ) -> Site:
     env = _environment(tuple(theme.folders), template_cache)
     defaults = {"organisation": "", "logo": None, "primary_colour": None}
@@ -401,11 +415,13 @@ def _render(
         pager=_pager(course, data["pages"]),
         split=split,
     )
-    pages = LessonPages(memo, theme, context)
+    pages = LessonPages(memo, theme, context, live)
     page = env.get_template("course.html").render(**context)
     files: dict[str, bytes] = {"index.html": page.encode("utf-8"), "xapi/profile.jsonld": profile_json()}
     if split:
         files.update(_lesson_files(env, course, context, pages))
+    if live is not None:
+        live.finish(pages.used)
     for output, path in theme.static_files().items():
         files[output] = path.read_bytes()
     for path in sorted(RUNTIME_DIR.glob("*.js")):
