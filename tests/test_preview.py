@@ -92,3 +92,27 @@ def test_cmi5_preview_is_its_own_lms_and_lrs(course):
         assert launch_data["launchMode"] == "Normal" and "contextTemplate" in launch_data
     finally:
         server.shutdown()
+
+
+def test_unchanged_course_files_are_revalidated_not_sent_again(preview, course):
+    """The page reloads after every save; files the save did not change are 304s, so the browser keeps
+    what it compiled and decoded. A changed file gets a new tag."""
+    _, base = preview
+
+    def fetch(name: str, tag: str | None = None):
+        request = urllib.request.Request(f"{base}/content/{name}", headers={"If-None-Match": tag} if tag else {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers.get("ETag"), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("ETag"), error.read()
+
+    code, tag, body = fetch("index.html")
+    assert code == 200 and tag and body
+    assert fetch("index.html", tag)[:2] == (304, tag)
+    before = status(base)["version"]
+    edit(course / "course.yml", 'title: "A minimal course"', 'title: "Edited while previewing"')
+    answer = json.loads(get(f"{base}/wait?version={before}")[1])  # the whole status, once rebuilt
+    assert answer["version"] > before and answer["launch"] == "/content/index.html" and answer["errors"] == []
+    code, new_tag, body = fetch("index.html", tag)
+    assert code == 200 and new_tag != tag and b"Edited while previewing" in body
