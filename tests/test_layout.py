@@ -110,6 +110,7 @@ def test_the_stages_before_packaging_import_no_target():
             "runtime_data",
             "write",
             "cache",
+            "live",
         )
     )
     assert (
@@ -120,6 +121,7 @@ def test_the_stages_before_packaging_import_no_target():
                 "coursebuild.inspector",
                 "coursebuild.analytics",
                 "coursebuild.preview",
+                "coursebuild.watching",
                 "coursebuild.pipeline.build",
             ),
         )

@@ -190,3 +190,91 @@ def test_the_tree_listing_is_what_os_walk_sees(tmp_path: Path) -> None:
             expected.append(f"{relative}\0{'d' if os.path.isdir(path) else 'f'}\0{target}")
     assert _tree_listing(tmp_path) == "\n".join(sorted(expected))
     assert "linked\0d\0lessons" in _tree_listing(tmp_path) and "linked/one.md" not in _tree_listing(tmp_path)
+
+
+FIVE = ["scorm12", "scorm2004", "cmi5", "xapi", "web"]
+
+
+def test_watch_builds_of_all_five_formats_equal_cold_builds(course: Path, tmp_path: Path) -> None:
+    """`build --watch` packages, zips included, after each edit: the bytes of a --no-cache build."""
+    from coursebuild.pipeline.build import build_course
+
+    live = LiveCourse()
+    for n in range(3):
+        watched = build_course(course, FIVE, tmp_path / f"watched-{n}", course.parent, live=live)
+        cold = build_course(course, FIVE, tmp_path / f"cold-{n}", course.parent)
+        assert watched.ok and watched.packages == cold.packages and len(watched.written) == 5
+        append(course / "lessons" / "second.md", f"\nEdit number {n}.\n")
+
+
+def test_a_save_rebuilds_the_course_it_is_in_and_a_theme_rebuilds_all(tmp_path: Path) -> None:
+    from coursebuild.watching import Rebuilder
+
+    for name in ("minimal", "quiz"):
+        shutil.copytree(FIXTURES / name, tmp_path / "courses" / name)
+    (tmp_path / "themes" / "default").mkdir(parents=True)
+    jobs = [(tmp_path / "courses" / "minimal", None), (tmp_path / "courses" / "quiz", None)]
+    rebuilder = Rebuilder(jobs, lambda job, live: None)  # type: ignore[arg-type, return-value]
+    assert rebuilder.affected({tmp_path / "courses" / "quiz" / "lessons" / "types.md"}) == jobs[1:]
+    assert rebuilder.affected({tmp_path / "themes" / "default" / "theme.yml"}) == jobs
+    assert (tmp_path / "courses" / "quiz").resolve() in rebuilder.watched()
+
+
+def test_build_watch_writes_the_packages_again_after_a_save(tmp_path: Path) -> None:
+    """The command itself: it builds, waits, rebuilds the saved course into the same files a cold build
+    writes, reports a broken save without stopping, and stops cleanly on Ctrl+C."""
+    import queue
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from click.testing import CliRunner
+
+    from coursebuild.cli import main
+
+    shutil.copytree(FIXTURES / "minimal", tmp_path / "course")
+    course = tmp_path / "course"
+    settle(course)
+    formats = ["-f", "scorm2004", "-f", "web"]
+    command = [sys.executable, "-m", "coursebuild", "build", str(course), "--out", str(tmp_path / "out"), *formats]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    process = subprocess.Popen(
+        [*command, "--cache-dir", str(tmp_path / "cache"), "--watch"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
+
+    def wait_for(text: str) -> list[str]:
+        seen = []
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                seen.append(lines.get(timeout=1))
+            except queue.Empty:
+                continue
+            if text in seen[-1]:
+                return seen
+        raise AssertionError(f"no {text!r} in {seen}")
+
+    try:
+        wait_for("watching")
+        time.sleep(0.5)  # let the watcher start
+        append(course / "lessons" / "second.md", "\nA sentence saved while watching.\n")
+        assert any("wrote" in line for line in wait_for("rebuilt 1 course(s)"))
+        cold = CliRunner().invoke(main, ["build", str(course), "--out", str(tmp_path / "cold"), *formats, "--no-cache"])
+        assert cold.exit_code == 0, cold.output
+        for package in sorted((tmp_path / "cold").glob("*.zip")):
+            assert (tmp_path / "out" / package.name).read_bytes() == package.read_bytes()
+        append(course / "lessons" / "second.md", "\n# A second top-level heading\n")
+        seen = wait_for("Waiting for the next save")
+        assert any("second.md" in line and "top-level heading" in line for line in seen)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()

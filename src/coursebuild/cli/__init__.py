@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from coursebuild import __version__
 from coursebuild.errors import ContentError, Problem
 from coursebuild.pipeline.build import CourseBuild, build_course, compile_course, sorted_problems
 from coursebuild.pipeline.cache import DEFAULT_CACHE_DIR
+from coursebuild.pipeline.live import LiveCourse
 from coursebuild.pipeline.load import discover_courses
 from coursebuild.pipeline.render import SPLIT_ABOVE
 from coursebuild.targets import get_target, registered_formats
@@ -148,9 +150,12 @@ def _build_one(
     embedded,
     cache_dir: Path | None,
     delivery: str | None = None,
+    live: LiveCourse | None = None,
 ) -> CourseBuild:
     course_dir, language = job
-    result = build_course(course_dir, formats, out_dir, project_root, draft, embedded, language, cache_dir, delivery)
+    result = build_course(
+        course_dir, formats, out_dir, project_root, draft, embedded, language, cache_dir, delivery, live
+    )
     result.site = None  # the packages hold it; not sending it back from a worker saves time and memory
     return result
 
@@ -225,6 +230,11 @@ def main() -> None:
     help="How lessons reach the learner, overriding each course's `delivery`: all in one page, or one "
     f"file per lesson loaded when opened; auto splits courses of more than {SPLIT_ABOVE} lessons.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Stay running and build again after every save, reusing what unchanged files made (Ctrl+C stops).",
+)
 def build(
     course_dirs: tuple[Path, ...],
     formats: tuple[str, ...],
@@ -236,6 +246,7 @@ def build(
     cache_dir: Path,
     no_cache: bool,
     delivery: str | None,
+    watch: bool,
 ) -> None:
     """Build packages for COURSE_DIRS (default: every course under ./courses)."""
     chosen = _check_formats(formats)
@@ -265,12 +276,47 @@ def build(
         cache_dir=None if no_cache else cache_dir,
         delivery=delivery,
     )
+    if watch:
+        _watch(work, run, out_dir, None if no_cache else cache_dir, catalogue_page=not course_dirs)
+        return
     results = _run_all(work, run, "building", jobs or _default_jobs())
     _report(results, "build")
     if not course_dirs:
-        from coursebuild.pipeline.catalogue_page import write_catalogue_page
+        _write_catalogue_page(results, out_dir)
 
-        click.echo(f"wrote {write_catalogue_page(results, out_dir)}")
+
+def _write_catalogue_page(results: list[CourseBuild], out_dir: Path) -> None:
+    from coursebuild.pipeline.catalogue_page import write_catalogue_page
+
+    click.echo(f"wrote {write_catalogue_page(results, out_dir)}")
+
+
+def _watch(work, run, out_dir: Path, cache_dir: Path | None, catalogue_page: bool) -> None:
+    """`build --watch`: build everything in this process, then again after each save (see coursebuild.watching)."""
+    from coursebuild.watching import Rebuilder, changes
+
+    project_root = Path.cwd()
+    rebuilder = Rebuilder(work, lambda job, live: run(job, project_root, live=live))
+
+    def report(results: list[CourseBuild]) -> None:
+        try:
+            _report(results, "build")
+            if catalogue_page:
+                _write_catalogue_page(list(rebuilder.results.values()), out_dir)
+        except ContentError as error:
+            click.echo(f"{error.format_message()} Waiting for the next save.", err=True)
+
+    report(rebuilder.build_all())
+    ignored = [out_dir] + ([cache_dir] if cache_dir is not None else [])
+    click.echo(f"watching {len(rebuilder.watched())} folder(s) for changes (Ctrl+C to stop)", err=True)
+    try:
+        for changed in changes(rebuilder.watched(), ignored):
+            started = time.perf_counter()
+            results = rebuilder.rebuild(rebuilder.affected(changed))
+            report(results)
+            click.echo(f"rebuilt {len(results)} course(s) in {time.perf_counter() - started:.2f} s", err=True)
+    except KeyboardInterrupt:
+        pass
 
 
 @main.command()

@@ -86,7 +86,7 @@ def compile_course(
     problems = Problems(project_root)
     result = CourseBuild(root, problems, language=language)
     if live is not None and language is None:
-        _compile(result, project_root, draft, delivery, live.begin(root, project_root), live)
+        _compile(result, project_root, draft, delivery, live.begin(root, project_root, cache_dir), live)
         return result
     if memo is not None:
         _compile(result, project_root, draft, delivery, memo)
@@ -168,26 +168,24 @@ def build_course(
     language: str | None = None,
     cache_dir: Path | None = None,
     delivery: str | None = None,
+    live: LiveCourse | None = None,
 ) -> CourseBuild:
     """Compile one course (or its translation into `language`) and package it in each format; write the
     zips only if all are clean.
 
     With `cache_dir`, a course whose inputs are all unchanged since a clean build reuses that build's
-    packages (see coursebuild.pipeline.cache); the bytes are the same either way.
+    packages (see coursebuild.pipeline.cache); the bytes are the same either way. With `live` (a process
+    that builds the course again after each save: `build --watch`), the previous build's objects are reused
+    for unchanged files instead, and the build cache is not looked at, since each of these builds follows a
+    change.
     """
-    cache = key = None
-    if cache_dir is not None:
-        cache = BuildCache(cache_dir)
+    if live is not None and language is None:
+        result = _package(root, formats, project_root, draft, embedded_lrs, delivery=delivery, live=live)
+    elif cache_dir is not None:
         options = ("build", formats, draft, embedded_lrs, str(root), str(project_root), delivery, language)
-        key = build_key(root, theme_search_path(root), find_catalogue(root.resolve()), options)
-        result = _from_cache(cache.get(key), root, project_root, language)
-        if result is None:
-            result = _package(root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery)
-            if result.ok and result.course is not None and result.packages:
-                slot = repr((str(root.resolve()), options))
-                cache.put(
-                    key, {"course": result.course, "packages": result.packages, "problems": result.problems.items}, slot
-                )
+        result = _cached_package(
+            root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery, options
+        )
     else:
         result = _package(root, formats, project_root, draft, embedded_lrs, language, delivery=delivery)
     if result.problems.errors or out_dir is None or result.course is None:
@@ -213,6 +211,29 @@ def keep_target_order(course: Course, source: Course) -> None:
         mapping = {p.target: t.target for p, t in zip(original.question.pairs, question.pairs, strict=False)}
         mapping.update(zip(original.question.distractors, question.distractors, strict=False))
         placed.target_order = [mapping.get(target, target) for target in original.targets()]
+
+
+def _cached_package(
+    root: Path,
+    formats: list[str] | None,
+    project_root: Path | None,
+    draft: bool,
+    embedded_lrs: EmbeddedLrs | None,
+    language: str | None,
+    cache_dir: Path,
+    delivery: str | None,
+    options: tuple[object, ...],
+) -> CourseBuild:
+    """The build cache's packages for these inputs, or a build of them that is then stored there."""
+    cache = BuildCache(cache_dir)
+    key = build_key(root, theme_search_path(root), find_catalogue(root.resolve()), options)
+    result = _from_cache(cache.get(key), root, project_root, language)
+    if result is None:
+        result = _package(root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery)
+        if result.ok and result.course is not None and result.packages:
+            entry = {"course": result.course, "packages": result.packages, "problems": result.problems.items}
+            cache.put(key, entry, repr((str(root.resolve()), options)))
+    return result
 
 
 def _from_cache(entry: dict | None, root: Path, project_root: Path | None, language: str | None) -> CourseBuild | None:
@@ -241,10 +262,12 @@ def _package(
     language: str | None = None,
     cache_dir: Path | None = None,
     delivery: str | None = None,
+    live: LiveCourse | None = None,
 ) -> CourseBuild:
-    memo = _lesson_cache(cache_dir, root, project_root, language)
+    memo = None if live is not None else _lesson_cache(cache_dir, root, project_root, language)
     try:
-        result = compile_course(root, project_root, draft, language, cache_dir, delivery, memo=memo)
+        result = compile_course(root, project_root, draft, language, cache_dir, delivery, memo=memo, live=live)
+        memo = live.memo if live is not None else memo
         if result.site is None or result.course is None:
             return result
         for fmt in formats or result.course.config.formats:

@@ -53,10 +53,14 @@ class LiveCourse:
         self._links = False
         self.pages: dict[str, Any] = {}  # rendered lesson pages by their memo key (immutable bytes and text)
 
-    def begin(self, root: Path, project_root: Path | None) -> LessonCache:
-        """Start a build: an in-memory lesson cache holding what the previous build used; everything kept is
-        dropped if the course folder's listing (or anything else in the cache's context) changed."""
-        memo = LessonCache(None, root, project_root, kept=self.memo.used if self.memo is not None else None)
+    def begin(self, root: Path, project_root: Path | None, cache_dir: Path | None = None) -> LessonCache:
+        """Start a build: a lesson cache in memory holding what the previous build used (for the first build,
+        the one in `cache_dir` if given); everything kept is dropped if the course folder's listing (or
+        anything else in the cache's context) changed."""
+        if self.memo is None:
+            memo = LessonCache(cache_dir, root, project_root)
+        else:
+            memo = LessonCache(None, root, project_root, kept=self.memo.used)
         if self.memo is None or memo.context != self.memo.context:
             self._kept.clear()
             self.pages.clear()

@@ -60,7 +60,27 @@ def zip_bytes(files: dict[str, bytes], store: Memo | None = None) -> bytes:
     return b"".join([*(local for local, _ in records), directory, end])
 
 
+# The records of the latest build's files by the identity of their bytes: a course's formats share the same
+# bytes objects, so each is hashed and looked up once per build, not once per format. Holding the bytes
+# keeps their identity from being reused; a build for another store starts afresh.
+_latest: dict[int, tuple[bytes, str, MemberRecord]] = {}
+_latest_store: list[Memo | None] = [None]
+
+
 def _record(name: str, data: bytes, store: Memo | None) -> MemberRecord:
+    if store is None or _latest_store[0] is not store:
+        _latest.clear()
+        _latest_store[0] = store
+    latest = _latest.get(id(data))
+    if latest is not None and latest[0] is data and latest[1] == name:
+        return latest[2]
+    found = _new_record(name, data, store)
+    if store is not None:
+        _latest[id(data)] = (data, name, found)
+    return found
+
+
+def _new_record(name: str, data: bytes, store: Memo | None) -> MemberRecord:
     global _members_size
     digest = hashlib.sha256(data).digest()
     found = _members.get((name, digest))
