@@ -282,7 +282,7 @@ def watch(state: PreviewState, stop: threading.Event, on_rebuild: Any = None) ->
     """Rebuild whenever a file of the course (or its themes and catalogue) changes."""
     from watchfiles import watch as watch_changes
 
-    for _changes in watch_changes(state.course_dir, stop_event=stop, debounce=40, step=20, rust_timeout=500):
+    for _changes in watch_changes(state.course_dir, stop_event=stop, debounce=40, step=10, rust_timeout=500):
         state.rebuild()
         if on_rebuild:
             on_rebuild(state)
