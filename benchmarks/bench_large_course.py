@@ -2,7 +2,8 @@
 
 Build side, each figure in a fresh process so that peak memory belongs to that run alone:
   - the floor: markdown-it-py rendering every lesson of a 1,000-lesson course and deflating the HTML into a zip;
-  - a cold build of that course in all five formats, and in one format (no cache);
+  - a cold build of that course in all five formats, and in one format (no cache), on every core (as
+    `coursebuild build` gives a single course) and on one (`-j 1`);
   - an incremental build: one lesson edited after a cached build, all five formats rebuilt (a fresh process,
     as `coursebuild build` runs after a save), and the same inside a running process (as `build --watch` runs);
   - growth: one format, cold, from 1,000 to 10,000 lessons;
@@ -72,10 +73,12 @@ def child(mode: str, course: Path, extra: str) -> None:
     elif mode in ("cold", "incremental"):
         from coursebuild.pipeline.build import build_course
 
-        formats = extra.split(",")
+        # FORMATS@CORES; without @, every core, as `coursebuild build` gives a single course
+        formats, _, cores = extra.partition("@")
+        workers = int(cores) if cores else len(os.sched_getaffinity(0))
         cache = course.parent / "cache" if mode == "incremental" else None
         with tempfile.TemporaryDirectory() as out:
-            result = build_course(course, formats, Path(out), cache_dir=cache)
+            result = build_course(course, formats.split(","), Path(out), cache_dir=cache, workers=workers)
             if not result.ok:
                 raise SystemExit([p.format() for p in result.problems.errors][:5])
     elif mode == "warm-process":  # as `coursebuild build --watch` rebuilds after a save
@@ -92,12 +95,23 @@ def child(mode: str, course: Path, extra: str) -> None:
             assert result.ok
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest forked helper
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "child_mb": child_mb}))
+
+
+# As an installed coursebuild runs: from compiled bytecode (pip compiles it on install; this sandbox sets
+# PYTHONDONTWRITEBYTECODE, which would make every child compile the whole package from source first).
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "coursebuild-bench-pycache")
 
 
 def measure(mode: str, course: Path, extra: str = "-") -> dict[str, float]:
     output = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(course), extra], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--child", mode, str(course), extra],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=CHILD_ENV,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -110,7 +124,8 @@ def best(mode: str, course: Path, extra: str = "-", runs: int = 3) -> dict[str, 
 
 def row(label: str, run: dict[str, float], floor: float | None = None, note: str = "") -> None:
     ratio = f"{run['seconds'] / floor:>8.2f}" if floor else f"{'':>8}"
-    print(f"  {label:44} {run['seconds']:>8.2f} {run['peak_mb']:>8.0f} {ratio}  {note}")
+    helper = f"helper process peak {run['child_mb']:.0f} MB; " if run.get("child_mb", 0) > 1 else ""
+    print(f"  {label:44} {run['seconds']:>8.2f} {run['peak_mb']:>8.0f} {ratio}  {helper}{note}")
 
 
 def bench_build(root: Path, runs: int) -> None:
@@ -121,6 +136,7 @@ def bench_build(root: Path, runs: int) -> None:
     cold_five = best("cold", course, ",".join(FIVE), runs)
     row("cold, all five formats", cold_five, floor["seconds"])
     row("cold, one format (scorm2004)", best("cold", course, "scorm2004", runs), floor["seconds"])
+    row("cold, one format, one core (-j 1)", best("cold", course, "scorm2004@1", runs), floor["seconds"])
     measure("incremental", course, ",".join(FIVE))  # fill the cache
     incremental = []
     for n in range(runs):

@@ -111,6 +111,7 @@ def test_the_stages_before_packaging_import_no_target():
             "write",
             "cache",
             "live",
+            "parallel",
         )
     )
     assert (

@@ -151,10 +151,11 @@ def _build_one(
     cache_dir: Path | None,
     delivery: str | None = None,
     live: LiveCourse | None = None,
+    workers: int = 1,
 ) -> CourseBuild:
     course_dir, language = job
     result = build_course(
-        course_dir, formats, out_dir, project_root, draft, embedded, language, cache_dir, delivery, live
+        course_dir, formats, out_dir, project_root, draft, embedded, language, cache_dir, delivery, live, workers
     )
     result.site = None  # the packages hold it; not sending it back from a worker saves time and memory
     return result
@@ -211,7 +212,8 @@ def main() -> None:
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Build N courses at once in separate processes; default: the number of cores; -j 1 is serial.",
+    help="Use N processes: N courses at once, or for fewer courses than N, a large course's lessons parsed "
+    "and rendered on several cores; default: the number of cores; -j 1 is serial.",
 )
 @click.option(
     "--cache-dir",
@@ -267,8 +269,10 @@ def build(
             err=True,
         )
     work = _language_jobs(dirs, language)
+    jobs = jobs or _default_jobs()
     run = functools.partial(
         _build_one,
+        workers=max(1, jobs // len(work)) if work else 1,  # cores no other course needs go to a large course's lessons
         formats=chosen,
         out_dir=out_dir,
         draft=draft,
@@ -279,7 +283,7 @@ def build(
     if watch:
         _watch(work, run, out_dir, None if no_cache else cache_dir, catalogue_page=not course_dirs)
         return
-    results = _run_all(work, run, "building", jobs or _default_jobs())
+    results = _run_all(work, run, "building", jobs)
     _report(results, "build")
     if not course_dirs:
         _write_catalogue_page(results, out_dir)

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import click
 
-from coursebuild.inspector import PackageError, inspect_package, render_text
-
 
 class _NotAPackage(click.ClickException):
     exit_code = 2
@@ -27,6 +25,8 @@ def inspect_command(package: Path, as_json: bool, show_all: bool) -> None:
     Nothing is extracted: the zip is read in memory, within fixed limits, so hostile zips are safe.
     Exit status 1 means an LMS would refuse the package or the course would break in it.
     """
+    from coursebuild.inspector import PackageError, inspect_package, render_text  # not loaded for other commands
+
     try:
         report = inspect_package(package)
     except PackageError as exc:

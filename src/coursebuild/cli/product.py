@@ -12,16 +12,7 @@ from pathlib import Path
 
 import click
 
-from coursebuild.products import (
-    FACTS_FILE,
-    SNAPSHOT_DIR,
-    ProductError,
-    migrate_product,
-    new_product,
-    release_template,
-    resolve_template,
-    update_product,
-)
+# coursebuild.products is imported by each command, not here: `coursebuild build` need not load it.
 
 
 def _shown(path: Path) -> str:
@@ -72,6 +63,8 @@ def new_product_command(
     On a terminal, and without --answers, you are asked for each product fact (press Enter to keep a
     placeholder and fill it in product.yml later). Facts given with --answers are used as they are.
     """
+    from coursebuild.products import FACTS_FILE, ProductError, new_product
+
     interactive = answers is None and sys.stdin.isatty() and sys.stdout.isatty()
     if answers is None and not interactive:
         click.echo("not a terminal and no --answers: every fact starts as a placeholder", err=True)
@@ -127,6 +120,8 @@ def update_product_command(course_dir: Path, template: str | None, ref: str | No
     and the command exits with status 1; the build refuses the course until you resolve them.
     Commit your work first, so that you can review the update with `git diff`.
     """
+    from coursebuild.products import FACTS_FILE, ProductError, update_product
+
     try:
         result = update_product(course_dir, template=template, ref=ref)
     except ProductError as exc:
@@ -177,6 +172,8 @@ def migrate_product_command(course_dir: Path, template: str | None) -> None:
     .copier-answers.yml (as _commit) and the copy is deleted. `update product` then merges from that
     release. If the copy matches no release, nothing is changed. Running it again changes nothing.
     """
+    from coursebuild.products import SNAPSHOT_DIR, ProductError, migrate_product
+
     try:
         result = migrate_product(course_dir, template=template)
     except ProductError as exc:
@@ -213,6 +210,8 @@ def release_template_command(template: str) -> None:
     course from the release it was made from. A release never changes; releasing the same files again
     does nothing.
     """
+    from coursebuild.products import ProductError, release_template, resolve_template
+
     try:
         source = resolve_template(template, Path.cwd())
         if "://" in source or not Path(source).is_dir():

@@ -20,7 +20,6 @@ from coursebuild.pipeline.paths import forget_listings
 from coursebuild.pipeline.render import Site, Translation, load_theme, render_course, theme_search_path
 from coursebuild.pipeline.validate import validate_course
 from coursebuild.pipeline.write import write_atomically, zip_bytes
-from coursebuild.products import check_product_course
 from coursebuild.targets import EmbeddedLrs, get_target, registered_formats
 
 
@@ -70,6 +69,7 @@ def compile_course(
     delivery: str | None = None,
     memo: LessonCache | None = None,
     live: LiveCourse | None = None,
+    workers: int = 1,
 ) -> CourseBuild:
     """Load, parse and validate one course; render it if it is valid.
 
@@ -81,6 +81,7 @@ def compile_course(
     lesson cache as `memo` instead, and saves it when done. A process that builds the same course again and
     again (preview) passes the same `live` each time instead, so that each build reuses what the previous
     one made from files that have not changed (see coursebuild.pipeline.live); not for translations.
+    `workers` is how many cores a course with many lessons may use to parse and render them.
     """
     forget_listings()
     problems = Problems(project_root)
@@ -89,11 +90,11 @@ def compile_course(
         _compile(result, project_root, draft, delivery, live.begin(root, project_root, cache_dir), live)
         return result
     if memo is not None:
-        _compile(result, project_root, draft, delivery, memo)
+        _compile(result, project_root, draft, delivery, memo, workers=workers)
         return result
     lesson_cache = _lesson_cache(cache_dir, root, project_root, language)
     try:
-        _compile(result, project_root, draft, delivery, lesson_cache)
+        _compile(result, project_root, draft, delivery, lesson_cache, workers=workers)
     finally:
         if lesson_cache is not None:
             lesson_cache.save()
@@ -114,6 +115,7 @@ def _compile(
     delivery: str | None,
     lesson_cache: LessonCache | None,
     live: LiveCourse | None = None,
+    workers: int = 1,
 ) -> None:
     root, problems, language = result.root, result.problems, result.language
     loaded = load_course(root, problems, lesson_cache, live)
@@ -129,7 +131,7 @@ def _compile(
             return
         loaded, source, untranslated = found
         translation = Translation(language, source)
-    course = parse_course(loaded, problems, lesson_cache, live)
+    course = parse_course(loaded, problems, lesson_cache, live, workers)
     if translation is not None:
         keep_target_order(course, translation.source)
     if delivery is not None:
@@ -138,6 +140,8 @@ def _compile(
     result.catalogue = _catalogue_for(root, problems)
     validate_course(course, result.catalogue, problems, registered_formats())
     if course.config.pathway is Pathway.PRODUCT:
+        from coursebuild.products import check_product_course  # loaded only for product courses
+
         check_product_course(root, problems, draft)
     theme = load_theme(
         course.config.theme, theme_search_path(root), problems, course.config_source.path, course.config_line("theme")
@@ -155,6 +159,7 @@ def _compile(
         memo=lesson_cache,
         template_cache=lesson_cache.folder / "templates" if lesson_cache is not None and lesson_cache.folder else None,
         live=live,
+        workers=workers,
     )
 
 
@@ -169,6 +174,7 @@ def build_course(
     cache_dir: Path | None = None,
     delivery: str | None = None,
     live: LiveCourse | None = None,
+    workers: int = 1,
 ) -> CourseBuild:
     """Compile one course (or its translation into `language`) and package it in each format; write the
     zips only if all are clean.
@@ -177,17 +183,19 @@ def build_course(
     packages (see coursebuild.pipeline.cache); the bytes are the same either way. With `live` (a process
     that builds the course again after each save: `build --watch`), the previous build's objects are reused
     for unchanged files instead, and the build cache is not looked at, since each of these builds follows a
-    change.
+    change. `workers` is how many cores a course with many lessons may use (the output is the same).
     """
     if live is not None and language is None:
         result = _package(root, formats, project_root, draft, embedded_lrs, delivery=delivery, live=live)
     elif cache_dir is not None:
         options = ("build", formats, draft, embedded_lrs, str(root), str(project_root), delivery, language)
         result = _cached_package(
-            root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery, options
+            root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery, options, workers
         )
     else:
-        result = _package(root, formats, project_root, draft, embedded_lrs, language, delivery=delivery)
+        result = _package(
+            root, formats, project_root, draft, embedded_lrs, language, delivery=delivery, workers=workers
+        )
     if result.problems.errors or out_dir is None or result.course is None:
         return result
     for fmt, data in result.packages.items():
@@ -223,13 +231,16 @@ def _cached_package(
     cache_dir: Path,
     delivery: str | None,
     options: tuple[object, ...],
+    workers: int,
 ) -> CourseBuild:
     """The build cache's packages for these inputs, or a build of them that is then stored there."""
     cache = BuildCache(cache_dir)
     key = build_key(root, theme_search_path(root), find_catalogue(root.resolve()), options)
     result = _from_cache(cache.get(key), root, project_root, language)
     if result is None:
-        result = _package(root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery)
+        result = _package(
+            root, formats, project_root, draft, embedded_lrs, language, cache_dir, delivery, workers=workers
+        )
         if result.ok and result.course is not None and result.packages:
             entry = {"course": result.course, "packages": result.packages, "problems": result.problems.items}
             cache.put(key, entry, repr((str(root.resolve()), options)))
@@ -263,17 +274,20 @@ def _package(
     cache_dir: Path | None = None,
     delivery: str | None = None,
     live: LiveCourse | None = None,
+    workers: int = 1,
 ) -> CourseBuild:
     memo = None if live is not None else _lesson_cache(cache_dir, root, project_root, language)
     try:
-        result = compile_course(root, project_root, draft, language, cache_dir, delivery, memo=memo, live=live)
+        result = compile_course(
+            root, project_root, draft, language, cache_dir, delivery, memo=memo, live=live, workers=workers
+        )
         memo = live.memo if live is not None else memo
         if result.site is None or result.course is None:
             return result
         for fmt in formats or result.course.config.formats:
             target = get_target(fmt)
             target.embedded_lrs = embedded_lrs
-            result.packages[fmt] = zip_bytes(target.package(result.site, result.problems), memo)
+            result.packages[fmt] = zip_bytes(target.package(result.site, result.problems), memo, workers)
     finally:
         if memo is not None:
             memo.save()

@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import enum
 import hashlib
+import itertools
 import json
 import os
 import pickle
@@ -244,6 +245,22 @@ class LessonCache:
             return None
         self._new[key] = data
         return value
+
+    def holds(self, key: str) -> bool:
+        return isinstance(self._old.get(key), bytes)
+
+    def mark(self) -> int:
+        """A point in this build's entries, for `since`."""
+        return len(self._new)
+
+    def since(self, mark: int) -> dict[str, bytes]:
+        """The entries this build looked up or stored after `mark` (a later lookup of an entry already used
+        does not count again)."""
+        return dict(itertools.islice(self._new.items(), mark, None))
+
+    def adopt(self, entries: dict[str, bytes]) -> None:
+        """Count `entries` (another process's `since`) as used by this build."""
+        self._new.update(entries)
 
     def put(self, key: str, value: Any) -> None:
         """Keep `value` as it is now (it is pickled at once, so later changes to it are not stored)."""

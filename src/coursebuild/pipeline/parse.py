@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coursebuild.errors import Problems
+from coursebuild.errors import Problem, Problems
 from coursebuild.model import (
     Assessment,
     AssessmentMeta,
@@ -23,15 +23,21 @@ from coursebuild.pipeline.cache import LessonCache
 from coursebuild.pipeline.live import LiveCourse
 from coursebuild.pipeline.load import LoadedCourse, MarkdownSource, ScenarioFile
 from coursebuild.pipeline.markdown import ParseContext, ParsedMarkdown, parse_markdown, render_fragment, render_inline
+from coursebuild.pipeline.parallel import MIN_ITEMS, map_shares
 from coursebuild.pipeline.paths import check_reference
 
 
 def parse_course(
-    loaded: LoadedCourse, problems: Problems, lesson_cache: LessonCache | None = None, live: LiveCourse | None = None
+    loaded: LoadedCourse,
+    problems: Problems,
+    lesson_cache: LessonCache | None = None,
+    live: LiveCourse | None = None,
+    workers: int = 1,
 ) -> Course:
     """The course model; with `lesson_cache`, lessons whose text and surroundings are unchanged are not re-parsed,
-    and with `live`, the previous build's lesson is reused for a source it loaded unchanged."""
-    return _CourseParser(loaded, problems, lesson_cache, live).parse()
+    and with `live`, the previous build's lesson is reused for a source it loaded unchanged. With `workers`
+    above one, a course with many lessons to parse has them parsed on that many cores (see parallel.py)."""
+    return _CourseParser(loaded, problems, lesson_cache, live, workers).parse()
 
 
 def drop_title_heading(body: str, title: str) -> str:
@@ -53,9 +59,11 @@ class _CourseParser:
         problems: Problems,
         lesson_cache: LessonCache | None = None,
         live: LiveCourse | None = None,
+        workers: int = 1,
     ):
         self.loaded = loaded
         self.live = live
+        self.workers = workers
         self.problems = problems
         self.lesson_cache = lesson_cache
         self.assets: set[str] = set()
@@ -73,8 +81,8 @@ class _CourseParser:
             modules = {m.id: Module(m.id, m.title, []) for m in config.modules}
         else:
             modules = {None: Module("lessons", config.title, [])}
-        for module_id, source in self.loaded.lessons:
-            modules[module_id].lessons.append(self.reused_lesson(source, module_id))
+        for module_id, lesson in self.lessons():
+            modules[module_id].lessons.append(lesson)
         course = Course(config, self.loaded.root, SourceRef(self.loaded.root / "course.yml"), list(modules.values()))
         course.config_lines = self.loaded.config_doc.lines
         if self.loaded.assessment is not None:
@@ -93,6 +101,39 @@ class _CourseParser:
                 self.assets.add(config.brand.logo)
         course.assets = set(self.assets)
         return course
+
+    def lessons(self) -> list[tuple[str | None, Lesson]]:
+        """Every lesson with its module ID, in course order; their problems and assets are collected."""
+        if self.live is not None or self.workers <= 1 or self.to_parse() < MIN_ITEMS:
+            return [(module_id, self.reused_lesson(source, module_id)) for module_id, source in self.loaded.lessons]
+        lessons = []
+        for parsed, problems, assets, cache_entries in map_shares(
+            self.parse_share, self.loaded.lessons, self.workers, weight=lambda lesson: len(lesson[1].body)
+        ):
+            lessons.extend(parsed)
+            self.problems.items.extend(problems)
+            self.assets |= assets
+            if self.lesson_cache is not None:
+                self.lesson_cache.adopt(cache_entries)
+        return lessons
+
+    def to_parse(self) -> int:
+        """How many lessons the lesson cache cannot give (all of them without a cache)."""
+        cache = self.lesson_cache
+        if cache is None:
+            return len(self.loaded.lessons)
+        return sum(not cache.holds(self.body_key(source)) for _, source in self.loaded.lessons)
+
+    def parse_share(
+        self, share: list[tuple[str | None, MarkdownSource]]
+    ) -> tuple[list[tuple[str | None, Lesson]], list[Problem], set[str], dict[str, bytes]]:
+        """The lessons of `share` with what parsing them found: problems, assets and lesson-cache entries.
+        Runs in this process or in a forked child (see parallel.py), so it leaves this parser unchanged."""
+        own = _CourseParser(self.loaded, Problems(self.problems.root), self.lesson_cache)
+        mark = self.lesson_cache.mark() if self.lesson_cache is not None else 0
+        lessons = [(module_id, own.lesson(source, module_id)) for module_id, source in share]
+        entries = self.lesson_cache.since(mark) if self.lesson_cache is not None else {}
+        return lessons, own.problems.items, own.assets, entries
 
     def reused_lesson(self, source: MarkdownSource, module_id: str | None) -> Lesson:
         """The lesson, with the problems found in it: the previous build's when made from the same source."""
@@ -116,7 +157,7 @@ class _CourseParser:
         assert isinstance(meta, LessonMeta)
         text = drop_title_heading(source.body, meta.title)
         cache = self.lesson_cache
-        key = cache.key(str(source.path), source.body_first_line, self.language, text) if cache is not None else ""
+        key = self.body_key(source, text)
         parsed = self.lesson_body(source, text, key)
         lesson_assets = parsed.assets
         if parsed.word_count == 0 and not parsed.questions:
@@ -149,6 +190,16 @@ class _CourseParser:
             # Everything the lesson is made from: its body's cache key and its front matter's, and its module.
             cache.key("lesson", key, source.memo_key, module_id) if cache is not None and source.memo_key else "",
         )
+
+    def body_key(self, source: MarkdownSource, text: str | None = None) -> str:
+        """The lesson cache's key of a lesson's parsed body ("" without a cache)."""
+        cache = self.lesson_cache
+        if cache is None:
+            return ""
+        if text is None:
+            assert isinstance(source.meta, LessonMeta)
+            text = drop_title_heading(source.body, source.meta.title)
+        return cache.key(str(source.path), source.body_first_line, self.language, text)
 
     def lesson_body(self, source: MarkdownSource, text: str, key: str) -> ParsedMarkdown:
         """The lesson's Markdown parsed, with the problems it has; from the lesson cache (by `key`) when it

@@ -29,6 +29,7 @@ from coursebuild.model import Course, HtmlPart, Lesson, Level, Module
 from coursebuild.pipeline.cache import Memo, canonical, hash_tree
 from coursebuild.pipeline.interface import text, translator
 from coursebuild.pipeline.live import LiveCourse
+from coursebuild.pipeline.parallel import map_shares
 from coursebuild.pipeline.runtime_data import course_data
 from coursebuild.tracking import share_tag_sets, tracking_data
 from coursebuild.tracking.profile import profile_json
@@ -254,8 +255,16 @@ class LessonPages:
     templates may use anything in that context, but not the body of another lesson.
     """
 
-    def __init__(self, memo: Memo | None, theme: Theme, context: dict[str, Any], live: LiveCourse | None = None):
+    def __init__(
+        self,
+        memo: Memo | None,
+        theme: Theme,
+        context: dict[str, Any],
+        live: LiveCourse | None = None,
+        workers: int = 1,
+    ):
         self.memo = memo
+        self.workers = workers  # pages to render are split over this many cores (see parallel.py)
         self.live = live  # with it, pages are kept as they are in this process, not only pickled in the memo
         self.pager: dict[str, Any] = context["pager"]
         self.lessons: dict[str, str] = {}  # each lesson's fingerprint and pager, made once for its two pages
@@ -276,18 +285,25 @@ class LessonPages:
     ) -> list[tuple[tuple[Module, Lesson], T]]:
         """Each item with its page: from the memo, or made by one call of `render` for all that are not."""
         if self.memo is None:
-            return list(zip(items, render(items), strict=True))
+            return list(zip(items, self._rendered(render, items), strict=True))
         keys = [self._key(kind, module, lesson) for module, lesson in items]
         kept = self.live.pages if self.live is not None else {}
         found: list[T | None] = [kept.get(key) or self.memo.get(key) for key in keys]
         missing = [i for i, value in enumerate(found) if value is None]
-        for i, value in zip(missing, render([items[i] for i in missing]), strict=True):
+        for i, value in zip(missing, self._rendered(render, [items[i] for i in missing]), strict=True):
             self.memo.put(keys[i], value)
             found[i] = value
         if self.live is not None:
             kept.update(zip(keys, found, strict=True))
             self.used.update(keys)
         return [(item, cast(T, value)) for item, value in zip(items, found, strict=True)]
+
+    def _rendered(
+        self, render: Callable[[list[tuple[Module, Lesson]]], list[T]], items: list[tuple[Module, Lesson]]
+    ) -> list[T]:
+        # A page takes about as long as its lesson is long; questions and the frame add a little to each.
+        shares = map_shares(render, items, self.workers, weight=lambda item: item[1].word_count + 100)
+        return [page for share in shares for page in share]
 
     def _key(self, kind: str, module: Module, lesson: Lesson) -> str:
         assert self.memo is not None
@@ -351,16 +367,18 @@ def render_course(
     memo: Memo | None = None,
     template_cache: Path | None = None,
     live: LiveCourse | None = None,
+    workers: int = 1,
 ) -> Site | None:
     """The rendered site, or None (with a problem naming the template line) if the theme is broken.
 
     `draft` marks every page DRAFT (a product course with unfilled facts, or a translation with units
     still in the source language); `translation` is set for a build in another language than the source's.
     With `memo`, lesson pages rendered before from the same inputs are taken from it (see LessonPages);
-    with `template_cache`, compiled templates are kept in that folder.
+    with `template_cache`, compiled templates are kept in that folder. With `workers` above one, the lesson
+    pages of a split course are rendered on that many cores.
     """
     try:
-        return _render(course, theme, catalogue, draft, translation, memo, template_cache, live)
+        return _render(course, theme, catalogue, draft, translation, memo, template_cache, live, workers)
     except jinja2.TemplateSyntaxError as exc:
         problems.error(exc.filename or theme.name, exc.lineno, f"theme template error: {exc.message}")
     except jinja2.TemplateError as exc:
@@ -386,6 +404,7 @@ def _render(
     memo: Memo | None,
     template_cache: Path | None,
     live: LiveCourse | None,
+    workers: int,
 ) -> Site:
     env = _environment(tuple(theme.folders), template_cache)
     defaults = {"organisation": "", "logo": None, "primary_colour": None}
@@ -415,7 +434,7 @@ def _render(
         pager=_pager(course, data["pages"]),
         split=split,
     )
-    pages = LessonPages(memo, theme, context, live)
+    pages = LessonPages(memo, theme, context, live, 1 if live is not None else workers)
     page = env.get_template("course.html").render(**context)
     files: dict[str, bytes] = {"index.html": page.encode("utf-8"), "xapi/profile.jsonld": profile_json()}
     if split:

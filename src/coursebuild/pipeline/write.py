@@ -20,7 +20,9 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
+
+from coursebuild.pipeline.parallel import map_shares
 
 if TYPE_CHECKING:
     from coursebuild.pipeline.cache import Memo
@@ -44,9 +46,19 @@ _members_size = 0
 _MEMBERS_CAP = 64 * 1024 * 1024
 
 
-def zip_bytes(files: dict[str, bytes], store: Memo | None = None) -> bytes:
-    """The deterministic zip of `files`; with `store`, member records made by an earlier build are reused."""
-    records = [_record(name, files[name], store) for name in sorted(files)]
+def zip_bytes(files: dict[str, bytes], store: Memo | None = None, workers: int = 1) -> bytes:
+    """The deterministic zip of `files`; with `store`, member records made by an earlier build are reused.
+    With `workers` above one, the members no memo holds are deflated on that many cores."""
+    names = sorted(files)
+    known = [_known_record(name, files[name], store) for name in names]
+    missing = [i for i, (record, _) in enumerate(known) if record is None]
+    # Every other member in each share: neighbours are alike (a course's lessons, its search index, the
+    # runtime), and alike members take alike time, which their sizes alone do not tell.
+    missing = [*missing[0::2], *missing[1::2]]
+    shares = map_shares(lambda share: [_make_record(names[i], files[names[i]]) for i in share], missing, workers)
+    for i, made in zip(missing, (record for share in shares for record in share), strict=True):
+        known[i] = (_remember(names[i], files[names[i]], store, made, known[i][1]), known[i][1])
+    records = [cast(MemberRecord, record) for record, _ in known]
     size = sum(len(local) + len(entry) for local, entry in records)
     if len(records) >= 0xFFFF or size >= zipfile.ZIP64_LIMIT:  # zipfile would write ZIP64 records: let it
         return _zip_with_zipfile(files)
@@ -67,39 +79,40 @@ _latest: dict[int, tuple[bytes, str, MemberRecord]] = {}
 _latest_store: list[Memo | None] = [None]
 
 
-def _record(name: str, data: bytes, store: Memo | None) -> MemberRecord:
+def _known_record(name: str, data: bytes, store: Memo | None) -> tuple[MemberRecord | None, bytes]:
+    """The member's record if this process or `store` made it before (else None), and the data's hash."""
     if store is None or _latest_store[0] is not store:
         _latest.clear()
         _latest_store[0] = store
     latest = _latest.get(id(data))
     if latest is not None and latest[0] is data and latest[1] == name:
-        return latest[2]
-    found = _new_record(name, data, store)
-    if store is not None:
-        _latest[id(data)] = (data, name, found)
-    return found
-
-
-def _new_record(name: str, data: bytes, store: Memo | None) -> MemberRecord:
-    global _members_size
+        return latest[2], b""
     digest = hashlib.sha256(data).digest()
     found = _members.get((name, digest))
-    key = store.key("zip member", _LEVEL, name, digest.hex()) if store is not None else ""
     if found is None and store is not None:
-        stored = store.get(key)
+        stored = store.get(_member_key(store, name, digest))
         if isinstance(stored, tuple) and len(stored) == 2 and all(isinstance(part, bytes) for part in stored):
             found = stored
-    if found is None:
-        found = _make_record(name, data)
+    return (None if found is None else _remember(name, data, store, found, digest)), digest
+
+
+def _member_key(store: Memo, name: str, digest: bytes) -> str:
+    return store.key("zip member", _LEVEL, name, digest.hex())
+
+
+def _remember(name: str, data: bytes, store: Memo | None, record: MemberRecord, digest: bytes) -> MemberRecord:
+    """Keep `record` for the rest of this build, for this process and for the next build (in `store`)."""
+    global _members_size
     if store is not None:
-        store.put(key, found)  # kept for the next build
+        store.put(_member_key(store, name, digest), record)
+        _latest[id(data)] = (data, name, record)
     if (name, digest) not in _members:
-        if _members_size + len(found[0]) > _MEMBERS_CAP:
+        if _members_size + len(record[0]) > _MEMBERS_CAP:
             _members.clear()
             _members_size = 0
-        _members[(name, digest)] = found
-        _members_size += len(found[0])
-    return found
+        _members[(name, digest)] = record
+        _members_size += len(record[0])
+    return record
 
 
 def _make_record(name: str, data: bytes) -> MemberRecord:
