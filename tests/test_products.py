@@ -42,6 +42,9 @@ from tests.conftest import REPO, edit
 
 TEMPLATE = REPO / "courses" / "product_templates" / "default"
 TRI_X = REPO / "courses" / "products" / "tri-x"
+# The shipped template's version, which is its newest release and the one tri-X was last updated to.
+CURRENT = read_template(TEMPLATE).version
+RELEASED = ", ".join(f"v{version}" for version in ReleasedVersions(TEMPLATE).releases)  # as messages list them
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="copier's updates need git")
 
 
@@ -90,11 +93,11 @@ def messages(problems: Problems) -> list[str]:
     return [p.format() for p in problems.items]
 
 
-def bump_template(folder: Path, version: str, old: str = "1.0.0") -> None:
+def bump_template(folder: Path, version: str, old: str = CURRENT) -> None:
     edit(folder / "copier.yml", f'default: "{old}"', f'default: "{version}"')
 
 
-def release(folder: Path, version: str, old: str = "1.0.0") -> None:
+def release(folder: Path, version: str, old: str = CURRENT) -> None:
     """What a template maintainer does after changing the template: bump its version and release it."""
     bump_template(folder, version, old)
     assert f"template version {version}; commit it" in run("release", "template", str(folder))
@@ -143,10 +146,10 @@ def test_changelog_lesson_lists_the_newest_version_first():
 def test_new_product_from_an_answers_file_then_build(project):
     output = run("new", "product", "X", "--answers", str(TRI_X / FACTS_FILE))
     course = project / "courses" / "products" / "x"
-    assert "created courses/products/x from template 1.0.0" in output
+    assert f"created courses/products/x from template {CURRENT}" in output
     assert "still to fill in" not in output
     answers = yaml.safe_load((course / ANSWERS_FILE).read_text(encoding="utf-8"))
-    assert answers["_commit"] == "v1.0.0" and answers["_src_path"] == "../../product_templates/default"
+    assert answers["_commit"] == f"v{CURRENT}" and answers["_src_path"] == "../../product_templates/default"
     assert answers["product_slug"] == "x" and answers["product_name"] == "X"
     assert not (course / SNAPSHOT_DIR).exists()  # no copy of the template: the version in _commit is enough
     assert not list(course.rglob("*.jinja")) and not (course / "copier.yml").exists()
@@ -258,7 +261,7 @@ def test_new_product_asks_for_the_facts_on_a_terminal(project):
         if position is not None and terminal.text[:position].endswith("created scanly"):
             break
     assert terminal.finish() == 0, terminal.text[-2000:]
-    assert "created scanly from template 1.0.0" in terminal.text
+    assert f"created scanly from template {CURRENT}" in terminal.text
 
     facts = yaml.safe_load((project / "scanly" / FACTS_FILE).read_text(encoding="utf-8"))
     assert facts["product_name"] == "Scanly"
@@ -415,7 +418,7 @@ def test_update_applies_a_template_change_to_tri_x_keeping_a_local_edit(project,
     release(template, "1.1.0")
 
     output = run("update", "product", "courses/products/tri-x")
-    assert "updated from template 1.0.0 to 1.1.0" in output
+    assert f"updated from template {CURRENT} to 1.1.0" in output
     assert "changed  lessons/about-the-product.md" in output and "changed  assessment.md" in output
     text = lesson.read_text(encoding="utf-8")
     assert "At Nymouth, ask the AI MDT for the certificate." in text  # the local edit survives
@@ -460,7 +463,7 @@ def test_update_refuses_a_changed_template_with_the_same_version(project, tri_x)
         "Ten quick questions",
     )
     output = run("update", "product", str(tri_x), code=1)
-    assert "template_version is still 1.0.0" in output
+    assert f"template_version is still {CURRENT}" in output
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -491,20 +494,28 @@ def test_new_and_update_from_a_template_in_git_with_two_tagged_versions(project)
     shutil.copytree(TEMPLATE, repo)
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "1.0.0")
-    _git(repo, "tag", "v1.0.0")
+    _git(repo, "commit", "-q", "-m", CURRENT)
+    _git(repo, "tag", f"v{CURRENT}")
     edit(repo / "template" / "lessons" / "fairness.md.jinja", "## What you can do", "## What you can do about it")
     bump_template(repo, "1.1.0")
     _git(repo, "commit", "-q", "-am", "1.1.0")
     _git(repo, "tag", "v1.1.0")
 
     output = run(
-        "new", "product", "Scanly", "--template", str(repo), "--ref", "v1.0.0", "--answers", str(TRI_X / FACTS_FILE)
+        "new",
+        "product",
+        "Scanly",
+        "--template",
+        str(repo),
+        "--ref",
+        f"v{CURRENT}",
+        "--answers",
+        str(TRI_X / FACTS_FILE),
     )
-    assert "from template 1.0.0" in output
+    assert f"from template {CURRENT}" in output
     course = project / "courses" / "products" / "scanly"
     answers = yaml.safe_load((course / ANSWERS_FILE).read_text(encoding="utf-8"))
-    assert answers["_commit"] == "v1.0.0" and answers["_src_path"] == "../../../template-repo"
+    assert answers["_commit"] == f"v{CURRENT}" and answers["_src_path"] == "../../../template-repo"
     fairness = course / "lessons" / "fairness.md"
     assert "## What you can do\n" in fairness.read_text(encoding="utf-8")
     edit(
@@ -512,7 +523,7 @@ def test_new_and_update_from_a_template_in_git_with_two_tagged_versions(project)
     )
 
     output = run("update", "product", str(course))  # no --template: from where it came, to the newest tag
-    assert "updated from template 1.0.0 to 1.1.0" in output
+    assert f"updated from template {CURRENT} to 1.1.0" in output
     text = fairness.read_text(encoding="utf-8")
     assert "## What you can do about it" in text and "**Use the weekly huddle.**" in text
     assert yaml.safe_load((course / ANSWERS_FILE).read_text(encoding="utf-8"))["_commit"] == "v1.1.0"
@@ -567,8 +578,8 @@ def test_two_releases_of_the_same_files_are_byte_identical(tmp_path):
             os.chmod(second / relative, 0o600)
             os.utime(second / relative, (1_000_000_000, 1_000_000_000))
     assert release_template(first).created and release_template(second).created
-    archive = first / RELEASES_DIR / "v1.0.0.tar.gz"
-    assert archive.read_bytes() == (second / RELEASES_DIR / "v1.0.0.tar.gz").read_bytes()
+    archive = first / RELEASES_DIR / f"v{CURRENT}.tar.gz"
+    assert archive.read_bytes() == (second / RELEASES_DIR / f"v{CURRENT}.tar.gz").read_bytes()
     with tarfile.open(archive) as tar:
         members = tar.getmembers()
     assert [m.name for m in members] == sorted(m.name for m in members) and "copier.yml" in [m.name for m in members]
@@ -588,7 +599,7 @@ def test_releasing_unchanged_files_again_changes_nothing(project):
     template = project / "courses" / "product_templates" / "default"
     before = _release_files(template)
     output = run("release", "template")
-    assert "version 1.0.0 is released already, with these files; nothing changed" in output
+    assert f"version {CURRENT} is released already, with these files; nothing changed" in output
     assert _release_files(template) == before
 
 
@@ -601,12 +612,12 @@ def test_a_released_version_never_changes(project):
         "courses/product_templates/default/copier.yml: error: bump template_version in copier.yml, then release again"
         in output
     )
-    assert "v1.0.0.tar.gz holds version 1.0.0 already, and the template has changed since" in output
+    assert f"v{CURRENT}.tar.gz holds version {CURRENT} already, and the template has changed since" in output
     assert "Traceback" not in output and _release_files(template) == before
 
     release(template, "1.1.0")
-    assert sorted(_release_files(template)) == ["v1.0.0.tar.gz", "v1.1.0.tar.gz"]
-    assert _release_files(template)["v1.0.0.tar.gz"] == before["v1.0.0.tar.gz"]
+    assert sorted(_release_files(template)) == sorted([*before, "v1.1.0.tar.gz"])
+    assert {name: _release_files(template)[name] for name in before} == before
     bump_template(template, "1.0.5", old="1.1.0")
     assert "template version 1.0.5 is older than the newest release, 1.1.0" in run("release", "template", code=1)
 
@@ -623,15 +634,15 @@ def test_new_and_update_refuse_a_template_version_that_is_not_released(project, 
 
 
 def test_a_damaged_release_is_reported_not_a_traceback(project, tri_x):
-    archive = project / "courses" / "product_templates" / "default" / RELEASES_DIR / "v1.0.0.tar.gz"
+    archive = project / "courses" / "product_templates" / "default" / RELEASES_DIR / f"v{CURRENT}.tar.gz"
     archive.write_bytes(archive.read_bytes()[:500])
     output = run("update", "product", "courses/products/tri-x", code=1)
-    assert "v1.0.0.tar.gz: cannot read this template release" in output and "Traceback" not in output
+    assert f"v{CURRENT}.tar.gz: cannot read this template release" in output and "Traceback" not in output
 
 
 @needs_git
 def test_update_across_two_releases_merges_from_the_version_the_course_records(project, tri_x):
-    """1.0.0 -> 1.1.0 -> 1.2.0 with the course at 1.0.0: copier merges from the stored 1.0.0, so the
+    """CURRENT -> 1.1.0 -> 1.2.0 with the course at CURRENT: copier merges from that stored release, so the
     author's edit stays, both template changes arrive, and a line only the template changed is not a conflict."""
     template = project / "courses" / "product_templates" / "default"
     lesson = tri_x / "lessons" / "fairness.md"
@@ -643,7 +654,7 @@ def test_update_across_two_releases_merges_from_the_version_the_course_records(p
     release(template, "1.2.0", old="1.1.0")
 
     output = run("update", "product", "courses/products/tri-x")
-    assert "updated from template 1.0.0 to 1.2.0" in output and "changed  lessons/fairness.md" in output
+    assert f"updated from template {CURRENT} to 1.2.0" in output and "changed  lessons/fairness.md" in output
     text = lesson.read_text(encoding="utf-8")
     assert "## What you can do about unfairness" in text and "**Use the weekly huddle.** Raise concerns there." in text
     assert CONFLICT_MARKER not in text
@@ -674,14 +685,14 @@ def test_migrate_removes_the_copy_and_keeps_everything_else(project, old_tri_x):
     before = _tree(old_tri_x)
     output = run("migrate", "product", "courses/products/tri-x")
     assert (
-        "courses/products/tri-x: removed .template/, which is release v1.0.0 of courses/product_templates/default"
+        f"courses/products/tri-x: removed .template/, which is release v{CURRENT} of courses/product_templates/default"
         in output
     )
     after = _tree(old_tri_x)
     assert after == {k: v for k, v in before.items() if not k.startswith(f"{SNAPSHOT_DIR}/")}
     assert not (old_tri_x / SNAPSHOT_DIR).exists() and not list(old_tri_x.glob(".template*"))
     answers = yaml.safe_load((old_tri_x / ANSWERS_FILE).read_text(encoding="utf-8"))
-    assert answers["_commit"] == "v1.0.0" and answers["_src_path"] == "../../product_templates/default"
+    assert answers["_commit"] == f"v{CURRENT}" and answers["_src_path"] == "../../product_templates/default"
     assert "nothing changed" in run("update", "product", "courses/products/tri-x")  # merges from the release now
     assert _tree(old_tri_x) == after
 
@@ -690,16 +701,19 @@ def test_migrate_twice_says_so_and_changes_nothing(project, old_tri_x):
     run("migrate", "product", "courses/products/tri-x")
     before = _tree(old_tri_x)
     output = run("migrate", "product", "courses/products/tri-x")
-    assert "courses/products/tri-x: migrated already (no .template/; template version 1.0.0); nothing changed" in output
+    assert (
+        f"courses/products/tri-x: migrated already (no .template/; template version {CURRENT}); nothing changed"
+        in output
+    )
     assert _tree(old_tri_x) == before
 
 
 def test_migrate_records_the_version_the_copy_holds(project, old_tri_x):
     """The copy, not _commit, was what the old update merged from; if they disagree, the copy wins."""
-    edit(old_tri_x / ANSWERS_FILE, "_commit: v1.0.0", "_commit: v1.0.3")
+    edit(old_tri_x / ANSWERS_FILE, f"_commit: v{CURRENT}", "_commit: v1.0.3")
     output = run("migrate", "product", "courses/products/tri-x")
-    assert "_commit in .copier-answers.yml was v1.0.3; it is now v1.0.0" in output
-    assert yaml.safe_load((old_tri_x / ANSWERS_FILE).read_text(encoding="utf-8"))["_commit"] == "v1.0.0"
+    assert f"_commit in .copier-answers.yml was v1.0.3; it is now v{CURRENT}" in output
+    assert yaml.safe_load((old_tri_x / ANSWERS_FILE).read_text(encoding="utf-8"))["_commit"] == f"v{CURRENT}"
 
 
 def test_migrate_refuses_a_copy_that_matches_no_release(project, old_tri_x):
@@ -708,15 +722,16 @@ def test_migrate_refuses_a_copy_that_matches_no_release(project, old_tri_x):
     output = run("migrate", "product", "courses/products/tri-x", code=1)
     assert (
         "courses/products/tri-x/.template/ does not match any release of the template at "
-        "courses/product_templates/default: it differs from release v1.0.0 in template/assessment.md.jinja; "
+        f"courses/product_templates/default: it differs from release v{CURRENT} in template/assessment.md.jinja; "
         "nothing was changed"
     ) in output
     assert "restore .template/ from version control" in output and "Traceback" not in output
     assert _tree(old_tri_x) == before
 
-    edit(old_tri_x / SNAPSHOT_DIR / "copier.yml", 'default: "1.0.0"', 'default: "1.4.0"')
+    edit(old_tri_x / SNAPSHOT_DIR / "copier.yml", f'default: "{CURRENT}"', 'default: "1.4.0"')
     output = run("migrate", "product", "courses/products/tri-x", code=1)
-    assert "its copier.yml says version 1.4.0, and" in output and "holds no release v1.4.0 (releases: v1.0.0)" in output
+    assert "its copier.yml says version 1.4.0, and" in output
+    assert f"holds no release v1.4.0 (releases: {RELEASED})" in output
 
 
 def test_migrate_leaves_the_course_as_it_was_when_it_fails_part_way(project, old_tri_x, monkeypatch):
@@ -748,11 +763,12 @@ def test_new_product_from_an_older_stored_release(project):
     jinja = template / "template" / "lessons" / "fairness.md.jinja"
     edit(jinja, "## What you can do", "## What you can do about it")
     release(template, "1.1.0")
+    # v1.0.0 is the first release, older than the shipped template (it stays stored for the courses made from it)
     output = run("new", "product", "Scanly", "--ref", "v1.0.0", "--answers", str(TRI_X / FACTS_FILE))
     assert "from template 1.0.0" in output
     course = project / "courses" / "products" / "scanly"
     assert "## What you can do\n" in (course / "lessons" / "fairness.md").read_text(encoding="utf-8")
-    assert "holds no release v0.9.0 (releases: v1.0.0, v1.1.0)" in run(
+    assert f"holds no release v0.9.0 (releases: {RELEASED}, v1.1.0)" in run(
         "new", "product", "Other", "--ref", "v0.9.0", "--answers", str(TRI_X / FACTS_FILE), code=1
     )
     assert "updated from template 1.0.0 to 1.1.0" in run("update", "product", str(course))
