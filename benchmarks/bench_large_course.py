@@ -124,8 +124,10 @@ def best(mode: str, course: Path, extra: str = "-", runs: int = 3) -> dict[str, 
 
 def row(label: str, run: dict[str, float], floor: float | None = None, note: str = "") -> None:
     ratio = f"{run['seconds'] / floor:>8.2f}" if floor else f"{'':>8}"
-    helper = f"helper process peak {run['child_mb']:.0f} MB; " if run.get("child_mb", 0) > 1 else ""
-    print(f"  {label:44} {run['seconds']:>8.2f} {run['peak_mb']:>8.0f} {ratio}  {helper}{note}")
+    helper = f"helper process peak {run['child_mb']:.0f} MB" if run.get("child_mb", 0) > 1 else ""
+    print(
+        f"  {label:44} {run['seconds']:>8.2f} {run['peak_mb']:>8.0f} {ratio}  {'; '.join(filter(None, [note, helper]))}"
+    )
 
 
 def bench_build(root: Path, runs: int) -> None:

@@ -6,6 +6,8 @@
 - `render.py` turns the model into the site (Jinja2 themes, `runtime_data.py`, `interface.py`);
 - the package stage lives in `coursebuild.targets`, one writer per format;
 - `write.py` writes each package atomically and deterministically; `cache.py` keeps the incremental cache;
+  `live.py` what a process that rebuilds after each save reuses; `parallel.py` splits a large course's
+  lessons over the cores (parse, render and deflate), with the output of one;
 - `build.py` runs the stages in order for one course or a catalogue (`catalogue_page.py`).
 
 May import: `coursebuild.errors`, `model`, `catalogue`, `yamlfile` and `tracking`. `build.py` alone, which
