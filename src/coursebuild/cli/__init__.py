@@ -312,9 +312,10 @@ def _watch(work, run, out_dir: Path, cache_dir: Path | None, catalogue_page: boo
 
     report(rebuilder.build_all())
     ignored = [out_dir] + ([cache_dir] if cache_dir is not None else [])
-    click.echo(f"watching {len(rebuilder.watched())} folder(s) for changes (Ctrl+C to stop)", err=True)
+    watched = rebuilder.watched()
+    click.echo(f"watching {len(watched)} folder(s) for changes (Ctrl+C to stop)", err=True)
     try:
-        for changed in changes(rebuilder.watched(), ignored):
+        for changed in changes(watched, ignored):
             started = time.perf_counter()
             results = rebuilder.rebuild(rebuilder.affected(changed))
             report(results)

@@ -1,5 +1,5 @@
-"""What a long-running process (`coursebuild preview`) keeps between builds of one course, so that a save
-rebuilds the course in a small fraction of a second however many lessons it has.
+"""What a long-running process (`coursebuild preview`, `coursebuild build --watch`) keeps between builds of
+one course, so that a save rebuilds the course in a small fraction of a second however many lessons it has.
 
 A build with a `LiveCourse` reuses, for every file that has not changed since the previous build, what the
 previous build made from it: the loaded front matter and body, the parsed lesson with its problems, the
@@ -42,6 +42,8 @@ def file_signature(path: Path) -> Signature | None:
 class _Kept:
     inputs: tuple[Any, ...]
     value: Any
+    signature: Signature | None = None  # for what was made from a file: its stat just before it was read
+    settled: bool = False  # ... and whether it had been left alone long enough by then to trust that stat
 
 
 class LiveCourse:
@@ -81,7 +83,7 @@ class LiveCourse:
         kept = self._kept.get((kind, str(path)))
         if signature is None or kept is None:
             return None
-        if kept.inputs[0] != signature or not kept.inputs[1] or kept.inputs[2:] != inputs:
+        if kept.signature != signature or not kept.settled or kept.inputs != inputs:
             return None
         return kept.value
 
@@ -89,8 +91,8 @@ class LiveCourse:
         signature, read_at = state
         if signature is None:
             return
-        settled = signature[3] + SETTLED_NS < read_at
-        self._kept[(kind, str(path))] = _Kept((signature, settled, *inputs), value)
+        modified_ns = signature[3]
+        self._kept[(kind, str(path))] = _Kept(inputs, value, signature, modified_ns + SETTLED_NS < read_at)
 
     def unchanged(self, kind: str, name: str, *inputs: Any) -> Any | None:
         """What was made as `kind` for `name` from the same `inputs` (compared with ==) last time."""
