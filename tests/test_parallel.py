@@ -4,8 +4,10 @@ a child that fails or dies only costs time."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -196,3 +198,18 @@ def test_an_error_the_share_raises_here_too_is_raised_as_in_one_process() -> Non
 
     with pytest.raises(ValueError, match="lesson 250"):
         map_shares(work, list(range(300)), 2)
+
+
+def test_an_error_in_this_process_share_stops_the_children() -> None:
+    here = os.getpid()
+
+    def work(share: list[int]) -> list[int]:
+        if os.getpid() == here:
+            raise ValueError("lesson 3 is broken")
+        time.sleep(60)  # a child still busy when the error comes
+        return share
+
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="lesson 3"):
+        map_shares(work, list(range(300)), 2)
+    assert time.monotonic() - started < 30 and multiprocessing.active_children() == []

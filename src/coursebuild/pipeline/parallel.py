@@ -40,7 +40,13 @@ def map_shares(
         children = [_start(context, function, share) for share in shares[1:]]
     finally:
         gc.unfreeze()
-    results = [function(shares[0])]
+    try:
+        results = [function(shares[0])]
+    except BaseException:  # raised as in one process; the children's work is of no use now
+        for process, connection in children:
+            process.terminate()
+            _collect(process, connection)
+        raise
     for (process, connection), share in zip(children, shares[1:], strict=True):
         done, value = _collect(process, connection)
         results.append(value if done else function(share))

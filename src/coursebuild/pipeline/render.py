@@ -434,7 +434,7 @@ def _render(
         pager=_pager(course, data["pages"]),
         split=split,
     )
-    pages = LessonPages(memo, theme, context, live, 1 if live is not None else workers)
+    pages = LessonPages(memo, theme, context, live, workers)
     page = env.get_template("course.html").render(**context)
     files: dict[str, bytes] = {"index.html": page.encode("utf-8"), "xapi/profile.jsonld": profile_json()}
     if split:
