@@ -26,4 +26,6 @@ npm_ci_if_changed tests/lrs
 # ... and the pinned esbuild, which tests/test_runtime_bundle.py rebuilds the learner runtime with.
 npm_ci_if_changed scripts/runtime
 
-.venv/bin/python -m pytest "$@"
+# One pytest worker per core (pytest-xdist): the browser journeys leave a core idle while they wait on Chromium, and
+# the suite stays under CI's 20 minutes. `-n 0` after the script's name runs it in one process.
+.venv/bin/python -m pytest -n auto "$@"

@@ -79,8 +79,8 @@ def test_relaunch_journey(page, launch_in_lms, unzip_package, tmp_path, course_d
         course = Course(session.sco)
         course.open("assessment")
         course.frame.click("#cb-assessment-result [data-retry]")
-    # ... then complete (and pass).
-    course.complete(passing=True)
+    # ... then complete (and pass). Every knowledge check of every course is answered in test_courses_smoke.py.
+    course.complete(passing=True, checks=False)
     done = close(session)
     expected = ("completed", "passed" if has_assessment else "unknown")
     assert status(done, version) == expected
