@@ -275,6 +275,13 @@ def test_build_watch_writes_the_packages_again_after_a_save(tmp_path: Path) -> N
         seen = wait_for("Waiting for the next save")
         assert any("second.md" in line and "top-level heading" in line for line in seen)
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == 0
+        try:
+            assert process.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+            time.sleep(0.5)  # the reader thread takes the last lines
+            rest = [lines.get_nowait() for _ in range(lines.qsize())]
+            raise AssertionError(f"--watch did not stop on Ctrl+C; it wrote {seen + rest}") from None
     finally:
         process.kill()

@@ -104,10 +104,12 @@ class Learner:
 
     def leave(self) -> None:
         """The learner closes the course at once, maybe while a state write is on its way; only keepalive
-        requests outlive the page."""
+        requests outlive the page. What the page sent as it closed (terminated, the last state document) may
+        arrive in any order; the next launch is a moment later, after all of it."""
         self.page.goto("about:blank")
         self.page.close()
         wait_for(lambda: "terminated" in self.lrs.verbs_of(), message="terminated")
+        wait_until_quiet(self.lrs, 0.3)
 
     def outcome_verbs(self) -> list[str]:
         """completed/passed/failed accepted in the registration, in order, over every session."""

@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 import secrets
+import sys
 import threading
 import time
 import uuid
@@ -49,7 +50,9 @@ ACTIVITY_IRI = "https://lms.example.org/coursebuild-test/au/"  # base of LMS-gen
 # implementation)" before rejecting requests for the session. Statements after terminated are still refused at
 # once (the AU's own obligation: terminated is the last statement); the session's state and profile documents
 # stay writable this long, so the final state write sent beside terminated at pagehide is not a violation.
-TERMINATED_GRACE_SECONDS = 2.0
+# Five seconds: on a machine busy with other tests (they run in parallel), a closing page's keepalive
+# requests have been seen to arrive more than two seconds apart.
+TERMINATED_GRACE_SECONDS = 5.0
 
 
 def token_expired(session: Session) -> bool:
@@ -176,8 +179,7 @@ class TestLRS:
         class Handler(_Handler):
             server_lrs = lrs
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="test-lrs", daemon=True
@@ -701,6 +703,15 @@ class TestLRS:
         if verb == cmi5.TERMINATED and not session.terminated:
             session.terminated = True
             session.terminated_at = time.monotonic()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A page that closes while its request is answered (the learner leaving) hangs up: nothing to report.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
