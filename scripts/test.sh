@@ -26,6 +26,7 @@ npm_ci_if_changed tests/lrs
 # ... and the pinned esbuild, which tests/test_runtime_bundle.py rebuilds the learner runtime with.
 npm_ci_if_changed scripts/runtime
 
-# One pytest worker per core (pytest-xdist): the browser journeys leave a core idle while they wait on Chromium, and
-# the suite stays under CI's 20 minutes. `-n 0` after the script's name runs it in one process.
-.venv/bin/python -m pytest -n auto "$@"
+# In one process. `-n auto` after the script's name runs one pytest-xdist worker per core (about 16 minutes in CI
+# instead of about 23), but under that load `build --watch` has twice ignored Ctrl+C in
+# tests/test_live_rebuild.py, a hang not yet found; until it is, CI runs serially.
+.venv/bin/python -m pytest "$@"
