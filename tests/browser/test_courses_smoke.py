@@ -32,7 +32,7 @@ def test_course_launches_completes_and_passes(page, launch_in_lms, unzip_package
     data = cmi(session)
     expected = "passed" if course.data["assessment"] else "completed"
     assert data["core"]["lesson_status"] == expected
-    # The whole journey, every answer (in the split package) and scenario path included, fits SCORM 1.2's resume limit with room to
-    # spare for retries and longer scenario paths (the largest course used about 1,500 characters).
+    # The whole journey, every answer (in the split package) and scenario path included, fits SCORM 1.2's resume
+    # limit with room to spare for retries and longer scenario paths (the largest course used about 1,500 characters).
     assert len(suspend_data) <= 2500 and data["suspend_data"] == suspend_data
     assert page.errors == []
