@@ -278,10 +278,27 @@ def test_build_watch_writes_the_packages_again_after_a_save(tmp_path: Path) -> N
         try:
             assert process.wait(timeout=60) == 0
         except subprocess.TimeoutExpired:
+            stuck = _where_it_is(process.pid)
             process.kill()
             process.wait(timeout=10)
             time.sleep(0.5)  # the reader thread takes the last lines
             rest = [lines.get_nowait() for _ in range(lines.qsize())]
-            raise AssertionError(f"--watch did not stop on Ctrl+C; it wrote {seen + rest}") from None
+            raise AssertionError(f"--watch did not stop on Ctrl+C; it wrote {seen + rest}\n{stuck}") from None
     finally:
         process.kill()
+
+
+def _where_it_is(pid: int) -> str:
+    """What a process that hangs is doing: its signal masks and every thread's Python and native stack."""
+    import subprocess
+    import sys
+
+    status = Path(f"/proc/{pid}/status")
+    masks = (
+        [line for line in status.read_text().splitlines() if line.startswith(("Sig", "ShdPnd"))]
+        if status.exists()
+        else []
+    )
+    spy = Path(sys.executable).parent / "py-spy"
+    dump = subprocess.run([str(spy), "dump", "--native", "--pid", str(pid)], capture_output=True, text=True, timeout=60)
+    return "\n".join([*masks, dump.stdout, dump.stderr])
