@@ -16,6 +16,10 @@ function sessionOf(statement) {
   return extensions && extensions[SESSION_EXTENSION] || null;
 }
 
+function isInitialized(statement) {
+  return statement.verb.id === data.tracking.verbs.initialized;
+}
+
 function isCmi5Defined(statement) {
   var categories = statement.context && statement.context.contextActivities && statement.context.contextActivities.category || [];
   return categories.some(function (c) { return c.id === CMI5_CATEGORY; });
@@ -190,6 +194,8 @@ XapiAdapter.prototype.start = function () {
     var already = false;
     try { already = window.sessionStorage.getItem(initializedKey) === "1"; window.sessionStorage.setItem(initializedKey, "1"); } catch (e) { /* unavailable */ }
     if (!already) self.send(self.defined("initialized"));
+    // A reloaded page whose initialized is no longer queued has had it accepted: it need not wait for it.
+    else if (!self.queue.some(function (st) { return sessionOf(st) === self.sessionId && isInitialized(st); })) self.initializedAccepted = true;
     rebased.forEach(function (st) { self.send(st); });
     return self.savedState;
   });
@@ -346,7 +352,9 @@ XapiAdapter.prototype.send = function (statement) {
   this.created.push(statement.id);
   this.queue.push(statement);
   this.store(this.queueKey, this.queue);
-  this.scheduleFlush(300);
+  // initialized goes at once: nothing else may go until the LMS has accepted it, and what a learner leaving
+  // before then did is only carried into the next launch (settleEarlierSessions).
+  this.scheduleFlush(isInitialized(statement) ? 0 : 300);
 };
 
 XapiAdapter.prototype.scheduleFlush = function (delay) {
@@ -374,7 +382,7 @@ XapiAdapter.prototype.sendable = function (limit) {
 XapiAdapter.prototype.accepted = function (batch) {
   var before = JSON.stringify(this.confirmed);
   batch.forEach(function (st) {
-    if (st.verb.id === data.tracking.verbs.initialized) this.initializedAccepted = true;
+    if (isInitialized(st)) this.initializedAccepted = true;
     if (st.verb.id === data.tracking.verbs.completed) this.confirmed.completed = true;
     if (st.verb.id === data.tracking.verbs.passed) this.confirmed.passed = true;
   }, this);
