@@ -267,6 +267,35 @@ def test_a_learner_who_leaves_before_initialized_is_answered_loses_nothing(page,
     lrs.assert_clean(allow_abandoned=True)
 
 
+def test_a_state_write_that_arrives_late_does_not_undo_a_newer_one(page, lrs, xapi_packages):  # noqa: F811
+    """Two state writes on their way at once can arrive in either order, and the LRS keeps the last to arrive.
+    When that is the older one (seen in CI under load: a relaunch resumed on the assessment, not the results),
+    the browser's newer copy wins at the next launch and is written again."""
+    course = open_cmi5(page, lrs, xapi_packages["cmi5"])
+    lessons = [p["id"] for p in course.data["pages"] if p["kind"] == "lesson"]
+    lrs.fail_next(1, mode="late", path="/xapi/activities/state", method="PUT")
+    course.open(lessons[0])  # its state write is held...
+    course.open(lessons[1])  # ...so this newer one arrives first, and the older one overwrites it
+    wait_for(lambda: sum(r["fault"] == "late" and r["status"] == 204 for r in lrs.requests) == 1, message="late PUT")
+    leave(page)
+    wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
+    first = lrs.session()
+    again = open_cmi5(page, lrs, xapi_packages["cmi5"], registration=first.registration)
+    assert again.current_page() == f"page-{lessons[1]}"
+    leave(page)
+    wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
+    elsewhere = page.context.browser.new_context()  # another device: only the LRS's copy
+    try:
+        other = elsewhere.new_page()
+        relaunched = open_cmi5(other, lrs, xapi_packages["cmi5"], registration=first.registration)
+        assert relaunched.current_page() == f"page-{lessons[1]}"  # written again: the LRS holds the newer state
+        leave(other)
+        wait_for(lambda: lrs.verbs_of()[-1:] == ["terminated"], message="terminated")
+    finally:
+        elsewhere.close()
+    lrs.assert_clean()
+
+
 def test_a_scorm_package_with_embedded_credentials_reports_as_the_scorm_learner(
     page,
     lrs,  # noqa: F811 (the fixture, not the import)

@@ -53,6 +53,7 @@ ACTIVITY_IRI = "https://lms.example.org/coursebuild-test/au/"  # base of LMS-gen
 # Five seconds: on a machine busy with other tests (they run in parallel), a closing page's keepalive
 # requests have been seen to arrive more than two seconds apart.
 TERMINATED_GRACE_SECONDS = 5.0
+LATE_SECONDS = 1.5  # how long a "late" fault holds a request (fail_next)
 
 
 def token_expired(session: Session) -> bool:
@@ -425,9 +426,10 @@ class TestLRS:
     def fail_next(self, n: int = 1, mode: str = "drop", path: str | None = None, method: str | None = None) -> None:
         """Make the next n matching requests fail. mode: "drop" (close the connection without an answer, request
         not processed), "503" (answer 503, not processed) or "drop_after" (processed and stored, then the
-        connection is closed without an answer, as when a response is lost). path: only requests whose path starts
-        with it (e.g. "/xapi/statements"); method: only that HTTP method. CORS preflights are never failed."""
-        assert mode in ("drop", "503", "drop_after"), mode
+        connection is closed without an answer, as when a response is lost) or "late" (held for LATE_SECONDS, then
+        processed, so a request sent after it can arrive first). path: only requests whose path starts with it (e.g.
+        "/xapi/statements"); method: only that HTTP method. CORS preflights are never failed."""
+        assert mode in ("drop", "503", "drop_after", "late"), mode
         with self.lock:
             self.faults.append(Fault(n, mode, path, method.upper() if method else None))
 
@@ -737,6 +739,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise HttpError(503, {"error": "fault injected by the test (TestLRS.fail_next)"})
             if fault == "drop_after":
                 self._drop = True
+            if fault == "late":
+                time.sleep(LATE_SECONDS)
             status, payload, headers = self._route(path, query, body)
         except HttpError as error:
             status, payload, headers = error.status, error.body, error.headers

@@ -7,6 +7,7 @@ import copy
 import hashlib
 import http.client as httpclient
 import json
+import time
 import urllib.error
 import uuid
 from typing import Any
@@ -586,6 +587,22 @@ def test_fault_injection(lrs: TestLRS) -> None:
         ("POST", None, "drop_after"),
         ("POST", 200, None),
     ]
+
+
+def test_a_late_request_is_overtaken_by_one_sent_after_it(lrs: TestLRS) -> None:
+    """fail_next(mode="late") holds a request, then processes it: what a slow network path does to a write."""
+    import threading
+
+    auth = {**V, "Authorization": lrs.admin_auth}
+    url = lrs.endpoint + "statements"
+    first, second = _valid(), _valid()
+    lrs.fail_next(1, "late", path="/xapi/statements", method="POST")
+    held = threading.Thread(target=lambda: http("POST", url, first, auth))
+    held.start()
+    time.sleep(0.2)  # the first is on its way, and held
+    assert http("POST", url, second, auth).status == 200
+    held.join()
+    assert [s["id"] for s in lrs.statements] == [second["id"], first["id"]]
 
 
 def test_retried_cmi5_statements_after_a_lost_response(lrs: TestLRS) -> None:

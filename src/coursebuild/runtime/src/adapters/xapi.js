@@ -201,8 +201,8 @@ XapiAdapter.prototype.start = function () {
   });
 };
 
-// The resume state the LRS holds, unless this browser has a newer one the LRS never confirmed (the
-// learner's last answers before a connection dropped): that one wins and is sent again.
+// The resume state the LRS holds, unless this browser has a newer one (the learner's last answers before a
+// connection dropped, or a write that an older one overtook on the way): that one wins and is sent again.
 XapiAdapter.prototype.restoreState = function (saved) {
   var unsaved = this.load(this.stateKey, null);
   var savedAt = saved && typeof saved.savedAt === "number" ? saved.savedAt : 0;
@@ -466,8 +466,8 @@ XapiAdapter.prototype.commit = function (keepalive) {
       settled();
       self.stateDocument = body.state;
       self.outcomesDocument = outcomes;
-      var unsaved = self.load(self.stateKey, null);
-      if (unsaved && unsaved.at === body.savedAt) self.forget(self.stateKey);
+      // The browser's copy stays even now: an older write still on its way may land after this one, and
+      // then the next launch here finds the LRS's copy older than this browser's (restoreState).
     }, failed);  // kept in pendingState and in this browser; the next commit sends it
   }
   if (!keepalive) this.flush();  // at exit, sendOnUnload posts what is queued
