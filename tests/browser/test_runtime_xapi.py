@@ -296,6 +296,35 @@ def test_a_state_write_that_arrives_late_does_not_undo_a_newer_one(page, lrs, xa
     lrs.assert_clean()
 
 
+def test_another_device_resumes_from_the_newest_state_even_when_a_write_was_late(page, lrs, xapi_packages):  # noqa: F811
+    """A learner who moves to another device without coming back to this browser first gets the LRS's copy
+    only. State writes go one at a time, so a late one cannot land after a newer one and undo it there."""
+    course = open_cmi5(page, lrs, xapi_packages["cmi5"])
+    lessons = [p["id"] for p in course.data["pages"] if p["kind"] == "lesson"]
+
+    def written() -> list[dict]:
+        return [r for r in lrs.requests[before:] if r["method"] == "PUT" and r["status"] == 204]
+
+    before = len(lrs.requests)
+    lrs.fail_next(1, mode="late", path="/xapi/activities/state", method="PUT")
+    course.open(lessons[0])  # its state write is held...
+    course.open(lessons[1])  # ...and this newer one must not overtake it
+    wait_for(lambda: len(written()) >= 2 and any(r["fault"] == "late" for r in written()), message="both writes")
+    leave(page)
+    wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
+    registration = lrs.session().registration
+    elsewhere = page.context.browser.new_context()  # another device: only the LRS's copy
+    try:
+        other = elsewhere.new_page()
+        relaunched = open_cmi5(other, lrs, xapi_packages["cmi5"], registration=registration)
+        assert relaunched.current_page() == f"page-{lessons[1]}"
+        leave(other)
+        wait_for(lambda: lrs.verbs_of()[-1:] == ["terminated"], message="terminated")
+    finally:
+        elsewhere.close()
+    lrs.assert_clean()
+
+
 def test_a_scorm_package_with_embedded_credentials_reports_as_the_scorm_learner(
     page,
     lrs,  # noqa: F811 (the fixture, not the import)

@@ -444,8 +444,16 @@ XapiAdapter.prototype.saveState = function (encoded) {
 
 // A state write goes out once per change (one in flight counts as sent), so that at exit nothing is
 // written that was already on its way: a write arriving after terminated would be refused (cmi5 §8.1.2).
+// One goes at a time: two on their way at once can arrive in either order, and the LRS keeps the last to
+// arrive, so another device could resume from the older. A change made meanwhile goes when it settles.
 XapiAdapter.prototype.commit = function (keepalive) {
   var self = this;
+  if (this.stateInFlight && !keepalive) {
+    this.stateWaiting = true;
+    this.flush();
+    return true;
+  }
+  this.stateWaiting = false;
   var outcomes = JSON.stringify(this.confirmed);
   var snapshot = this.pendingState + "|" + outcomes;
   if (this.pendingState && snapshot !== this.sentDocument && (this.pendingState !== this.stateDocument || outcomes !== this.outcomesDocument)) {
@@ -458,16 +466,17 @@ XapiAdapter.prototype.commit = function (keepalive) {
     var settled = function () {
       self.stateInFlight -= 1;
       self.keepaliveBytes -= bytes;
+      if (!self.stateInFlight && self.stateWaiting && !self.finishing) self.commit();
       if (!self.stateInFlight && self.terminatedQueued && !self.finishing) self.flush();
     };
-    var failed = function () { settled(); if (self.sentDocument === snapshot) self.sentDocument = null; };
+    var failed = function () { if (self.sentDocument === snapshot) self.sentDocument = null; settled(); };
     this.request("PUT", "activities/state", this.documentQuery(RESUME_STATE), body, { keepalive: keepalive }).then(function (r) {
       if (!r.ok) return failed();
-      settled();
       self.stateDocument = body.state;
       self.outcomesDocument = outcomes;
-      // The browser's copy stays even now: an older write still on its way may land after this one, and
-      // then the next launch here finds the LRS's copy older than this browser's (restoreState).
+      // The browser's copy stays even now: at exit a write still on its way may land after the last one,
+      // and then the next launch here finds the LRS's copy older than this browser's (restoreState).
+      settled();
     }, failed);  // kept in pendingState and in this browser; the next commit sends it
   }
   if (!keepalive) this.flush();  // at exit, sendOnUnload posts what is queued
