@@ -317,3 +317,23 @@ def test_no_model_holds_a_set() -> None:
         if issubclass(cls, BaseModel) and cls.__module__ == model.__name__:
             for field_name, info in cls.model_fields.items():
                 assert "set" not in str(info.annotation).lower().replace("offset", ""), f"{name}.{field_name}"
+
+
+def test_an_edit_rewrites_only_the_lesson_cache_shards_whose_entries_changed(project: Path) -> None:
+    """A large course's lesson cache is tens of megabytes: after one lesson is edited only the shards holding
+    that lesson's new and old entries are written again, the others are left as they are, and a later
+    build from those shards makes the same packages as a cold one."""
+    cache = project / "cache"
+    build(project / "course", project / "before", "--cache-dir", str(cache), "--delivery", "split")
+    shards = {p: p.stat().st_ino for p in (cache / "lessons").rglob("*.pickle")}
+    edit(project / "course" / "lessons" / "second.md", "somewhere to point.", "somewhere else to point.")
+    build(project / "course", project / "after", "--cache-dir", str(cache), "--delivery", "split")
+    after = {p: p.stat().st_ino for p in (cache / "lessons").rglob("*.pickle")}
+    rewritten = [p for p in after if shards.get(p) != after[p]] + [p for p in shards if p not in after]
+    assert len(shards) > 20 and 0 < len(rewritten) < len(shards) / 2
+    build(project / "course", project / "cold", "--no-cache", "--delivery", "split")
+    assert digests(project / "after") == digests(project / "cold")
+    for entry in [p for p in cache.rglob("*.pickle") if p.parent.parent == cache and p.parent.name != "lessons"]:
+        entry.unlink()  # no package entry: the build comes from the lesson shards
+    build(project / "course", project / "from-shards", "--cache-dir", str(cache), "--delivery", "split")
+    assert digests(project / "from-shards") == digests(project / "cold")

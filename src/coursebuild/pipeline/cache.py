@@ -192,8 +192,10 @@ class LessonCache:
     the lesson's text, its place, the course folder's listing and this coursebuild.
 
     A lesson's parse depends on its own text and on which files exist in the course (image and link
-    checks), so the listing is part of every key: adding or renaming any file re-parses every lesson. One
-    file per course holds the entries this build used, rewritten atomically after the build.
+    checks), so the listing is part of every key: adding or renaming any file re-parses every lesson. The
+    entries this build used are kept in one folder per course, in shards by the key's first two hex digits;
+    after a build only the shards whose keys changed are rewritten (atomically), so editing one lesson of a
+    large course writes a few small files instead of the whole cache.
     """
 
     def __init__(
@@ -203,7 +205,7 @@ class LessonCache:
         is written."""
         root = course_root.resolve()
         self.folder = folder
-        self.path = folder / "lessons" / f"{hashlib.sha256(str(root).encode()).hexdigest()}.pickle" if folder else None
+        self.path = folder / "lessons" / hashlib.sha256(str(root).encode()).hexdigest() if folder else None
         self.listing = _tree_listing(course_root)
         context = hashlib.sha256(tool_fingerprint().encode())
         context.update(f"\0{root}\0{course_root}\0{project_root}\0".encode())
@@ -211,15 +213,24 @@ class LessonCache:
         self.context = context.digest()
         self._old: dict[str, bytes] = dict(kept or {})
         self._new: dict[str, bytes] = {}
-        if self.path is None:
-            return
+        self._stored: dict[str, set[str]] = {}  # shard name -> the keys its file holds
+        if self.path is not None:
+            self._load_shards(self.path)
+
+    def _load_shards(self, path: Path) -> None:
         try:
-            with open(self.path, "rb") as stream:
-                loaded = pickle.load(stream)
+            files = sorted(path.glob("*.pickle"))
+        except OSError:
+            return
+        for file in files:
+            try:
+                with open(file, "rb") as stream:
+                    loaded = pickle.load(stream)
+            except Exception:  # unreadable: its entries are rebuilt and the shard written again
+                continue
             if isinstance(loaded, dict) and loaded.get("layout") == _LAYOUT and isinstance(loaded.get("entries"), dict):
-                self._old = loaded["entries"]
-        except Exception:  # absent or unreadable: start empty
-            pass
+                self._old.update(loaded["entries"])
+                self._stored[file.stem] = set(loaded["entries"])
 
     @property
     def used(self) -> dict[str, bytes]:
@@ -268,5 +279,22 @@ class LessonCache:
             self._new[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
     def save(self) -> None:
-        if self.path is not None and self._new.keys() != self._old.keys():
-            _store(self.path, {"layout": _LAYOUT, "entries": self._new})
+        """Rewrite the shards whose keys differ from what their files hold, and remove the shards no entry
+        of this build is in."""
+        if self.path is None:
+            return
+        shards: dict[str, dict[str, bytes]] = {}
+        for key, data in self._new.items():
+            shards.setdefault(_shard_of(key), {})[key] = data
+        for name, entries in shards.items():
+            if self._stored.get(name) != entries.keys():
+                _store(self.path / f"{name}.pickle", {"layout": _LAYOUT, "entries": entries})
+        for name in self._stored.keys() - shards.keys():
+            with contextlib.suppress(OSError):
+                (self.path / f"{name}.pickle").unlink()
+        self._stored = {name: set(entries) for name, entries in shards.items()}
+
+
+def _shard_of(key: str) -> str:
+    # Keys are hex digests, so the first two digits spread them evenly over 256 shards.
+    return key[:2] if len(key) >= 2 and key[:2].isalnum() else "other"
