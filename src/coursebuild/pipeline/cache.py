@@ -218,11 +218,7 @@ class LessonCache:
             self._load_shards(self.path)
 
     def _load_shards(self, path: Path) -> None:
-        try:
-            files = sorted(path.glob("*.pickle"))
-        except OSError:
-            return
-        for file in files:
+        for file in sorted(path.glob("*.pickle")):  # none when the folder is absent
             try:
                 with open(file, "rb") as stream:
                     loaded = pickle.load(stream)

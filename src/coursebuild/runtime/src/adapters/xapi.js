@@ -448,15 +448,10 @@ XapiAdapter.prototype.saveState = function (encoded) {
 // arrive, so another device could resume from the older. A change made meanwhile goes when it settles.
 XapiAdapter.prototype.commit = function (keepalive) {
   var self = this;
-  if (this.stateInFlight && !keepalive) {
-    this.stateWaiting = true;
-    this.flush();
-    return true;
-  }
-  this.stateWaiting = false;
+  this.stateWaiting = !!this.stateInFlight && !keepalive;
   var outcomes = JSON.stringify(this.confirmed);
   var snapshot = this.pendingState + "|" + outcomes;
-  if (this.pendingState && snapshot !== this.sentDocument && (this.pendingState !== this.stateDocument || outcomes !== this.outcomesDocument)) {
+  if (!this.stateWaiting && this.pendingState && snapshot !== this.sentDocument && (this.pendingState !== this.stateDocument || outcomes !== this.outcomesDocument)) {
     var body = { state: this.pendingState, savedAt: this.pendingAt || now(), outcomes: JSON.parse(outcomes) };
     this.sentDocument = snapshot;
     this.stateInFlight = (this.stateInFlight || 0) + 1;
