@@ -13,6 +13,8 @@ from playwright.sync_api import Frame, Page
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 VERSIONS = {"scorm12": "1.2", "scorm2004": "2004"}
+# cmi5/xAPI: true once the page has the LMS's answer to initialized (until then it may send nothing else)
+INITIALIZED_ACCEPTED = "coursebuild.tracker.primary.initializedAccepted === true"
 
 
 class Course:

@@ -15,7 +15,7 @@ import pytest
 from coursebuild.pipeline.build import build_course
 from coursebuild.pipeline.load import discover_courses
 from coursebuild.tracking import EXTENSIONS
-from tests.browser.course_driver import Course
+from tests.browser.course_driver import INITIALIZED_ACCEPTED, Course
 from tests.lrs.fixtures import lrs, real_lrs  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -99,7 +99,8 @@ class Learner:
         self.registration = self.lrs.session(url).registration
         self.page.goto(url)
         course = Course(self.page)
-        wait_for(lambda: "initialized" in self.lrs.verbs_of(), message="initialized accepted")
+        self.page.wait_for_function(INITIALIZED_ACCEPTED, timeout=20_000)  # as the page knows it (open_cmi5)
+        assert "initialized" in self.lrs.verbs_of()
         return course
 
     def leave(self) -> None:

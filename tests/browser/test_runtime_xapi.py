@@ -10,7 +10,7 @@ import pytest
 
 from coursebuild.pipeline.build import build_course
 from coursebuild.tracking import ACTIVITY_TYPES, EXTENSIONS, PROFILE_VERSION, VOCABULARY
-from tests.browser.course_driver import Course
+from tests.browser.course_driver import INITIALIZED_ACCEPTED, Course
 from tests.lrs.fixtures import lrs, real_lrs  # noqa: F401  (fixtures)
 from tests.profile_rules import problems as profile_problems
 
@@ -47,10 +47,13 @@ def leave(page) -> None:
 def open_cmi5(page, lrs, package: str, **launch) -> Course:  # noqa: F811
     """Launch from the LMS and wait, as a learner reading the first page would, until the LMS has accepted
     initialized: until then the AU may send nothing else, and what a learner leaving sooner did is carried
-    into the next launch instead (test_a_learner_who_leaves_before_initialized_is_answered_loses_nothing)."""
+    into the next launch instead (test_a_learner_who_leaves_before_initialized_is_answered_loses_nothing).
+    The page's own knowledge is what counts: the LMS has stored the statement a moment before its answer
+    reaches the page, and a test that left in that moment found its session abandoned (seen in CI)."""
     page.goto(lrs.create_launch(package, actor=LEARNER, **launch))
     course = Course(page)
-    wait_for(lambda: "initialized" in lrs.verbs_of(), message="initialized accepted")
+    page.wait_for_function(INITIALIZED_ACCEPTED, timeout=20_000)
+    assert "initialized" in lrs.verbs_of()
     return course
 
 
