@@ -270,6 +270,20 @@ def test_a_learner_who_leaves_before_initialized_is_answered_loses_nothing(page,
     lrs.assert_clean(allow_abandoned=True)
 
 
+def page_on_another_device(page, lrs, package: str, registration: str) -> str:  # noqa: F811
+    """The page a relaunch of `registration` opens on in a fresh browser, which has only the LRS's copies;
+    the learner then leaves again."""
+    elsewhere = page.context.browser.new_context()
+    try:
+        other = elsewhere.new_page()
+        current = open_cmi5(other, lrs, package, registration=registration).current_page()
+        leave(other)
+        wait_for(lambda: lrs.verbs_of()[-1:] == ["terminated"], message="terminated")
+    finally:
+        elsewhere.close()
+    return current
+
+
 def test_a_state_write_that_arrives_late_does_not_undo_a_newer_one(page, lrs, xapi_packages):  # noqa: F811
     """Two state writes on their way at once can arrive in either order, and the LRS keeps the last to arrive.
     When that is the older one (seen in CI under load: a relaunch resumed on the assessment, not the results),
@@ -287,15 +301,8 @@ def test_a_state_write_that_arrives_late_does_not_undo_a_newer_one(page, lrs, xa
     assert again.current_page() == f"page-{lessons[1]}"
     leave(page)
     wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
-    elsewhere = page.context.browser.new_context()  # another device: only the LRS's copy
-    try:
-        other = elsewhere.new_page()
-        relaunched = open_cmi5(other, lrs, xapi_packages["cmi5"], registration=first.registration)
-        assert relaunched.current_page() == f"page-{lessons[1]}"  # written again: the LRS holds the newer state
-        leave(other)
-        wait_for(lambda: lrs.verbs_of()[-1:] == ["terminated"], message="terminated")
-    finally:
-        elsewhere.close()
+    # written again: the LRS holds the newer state
+    assert page_on_another_device(page, lrs, xapi_packages["cmi5"], first.registration) == f"page-{lessons[1]}"
     lrs.assert_clean()
 
 
@@ -316,15 +323,26 @@ def test_another_device_resumes_from_the_newest_state_even_when_a_write_was_late
     leave(page)
     wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
     registration = lrs.session().registration
-    elsewhere = page.context.browser.new_context()  # another device: only the LRS's copy
-    try:
-        other = elsewhere.new_page()
-        relaunched = open_cmi5(other, lrs, xapi_packages["cmi5"], registration=registration)
-        assert relaunched.current_page() == f"page-{lessons[1]}"
-        leave(other)
-        wait_for(lambda: lrs.verbs_of()[-1:] == ["terminated"], message="terminated")
-    finally:
-        elsewhere.close()
+    assert page_on_another_device(page, lrs, xapi_packages["cmi5"], registration) == f"page-{lessons[1]}"
+    lrs.assert_clean()
+
+
+def test_a_write_made_as_the_page_closes_is_not_undone_by_one_still_on_its_way(page, lrs, xapi_packages):  # noqa: F811
+    """The write made as the page closes cannot wait for one on its way, and the LRS keeps whichever write
+    of a document arrives last: it goes to a second document, and the next launch, on any device, resumes
+    from the newer revision of the two."""
+    course = open_cmi5(page, lrs, xapi_packages["cmi5"])
+    lessons = [p["id"] for p in course.data["pages"] if p["kind"] == "lesson"]
+    lrs.fail_next(1, mode="late", path="/xapi/activities/state", method="PUT")
+    course.open(lessons[0])  # its state write is held...
+    course.open(lessons[1])  # ...so this newer one waits for it
+    wait_for(lambda: all(f.remaining == 0 for f in lrs.faults), message="the held write reaches the LRS")
+    assert page.evaluate("coursebuild.tracker.primary.stateWaiting") is True
+    leave(page)  # while the older write is still held: the newer one goes as the page closes
+    wait_for(lambda: "terminated" in lrs.verbs_of(), message="terminated")
+    wait_for(lambda: any(r["fault"] == "late" for r in lrs.requests), message="the held write lands, last")
+    registration = lrs.session().registration
+    assert page_on_another_device(page, lrs, xapi_packages["cmi5"], registration) == f"page-{lessons[1]}"
     lrs.assert_clean()
 
 

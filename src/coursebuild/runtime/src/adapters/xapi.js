@@ -7,6 +7,9 @@ import { duration2004 } from "./scorm.js";
 
 var CMI5 = "https://w3id.org/xapi/cmi5/context/";
 var RESUME_STATE = "https://w3id.org/coursebuild/xapi/state/resume";
+// Where the write made as the page closes goes while another is still on its way: the LRS keeps whichever
+// write of one document arrives last, so that one could undo it. The newer revision of the two is resumed.
+var EXIT_STATE = "https://w3id.org/coursebuild/xapi/state/resume-at-exit";
 var PROGRESS_EXTENSION = "https://w3id.org/xapi/cmi5/result/extensions/progress";
 var SESSION_EXTENSION = CMI5 + "extensions/sessionid";
 var CMI5_CATEGORY = CMI5 + "categories/cmi5";
@@ -184,8 +187,12 @@ XapiAdapter.prototype.start = function () {
   var rebased = [];
   return ready.then(function (settled) {
     rebased = settled || [];
-    return self.getJson("activities/state", self.documentQuery(RESUME_STATE));
-  }).then(function (saved) {
+    return Promise.all([
+      self.getJson("activities/state", self.documentQuery(RESUME_STATE)),
+      self.getJson("activities/state", self.documentQuery(EXIT_STATE))
+    ]);
+  }).then(function (documents) {
+    var saved = newerState(documents[0], documents[1]);
     self.restoreState(saved);
     return self.isCmi5() ? self.readRegistrationOutcomes(saved) : null;
   }).then(function () {
@@ -200,6 +207,16 @@ XapiAdapter.prototype.start = function () {
     return self.savedState;
   });
 };
+
+function revisionOf(document) {
+  return document && typeof document.revision === "number" ? document.revision : 0;
+}
+
+function newerState(main, atExit) {
+  if (!atExit || !atExit.state) return main;
+  if (!main || !main.state) return atExit;
+  return revisionOf(atExit) > revisionOf(main) ? atExit : main;
+}
 
 // The resume state the LRS holds, unless this browser has a newer one (the learner's last answers before a
 // connection dropped, or a write that an older one overtook on the way): that one wins and is sent again.
@@ -217,6 +234,7 @@ XapiAdapter.prototype.restoreState = function (saved) {
     if (unsaved) this.forget(this.stateKey);
   }
   this.confirmed = saved && saved.outcomes || {};
+  this.revision = revisionOf(saved);  // each write's is one more, across sessions and devices
 };
 
 // cmi5 §9.3: completed and passed at most once per registration, no failed after passed. The LRS says
@@ -445,14 +463,17 @@ XapiAdapter.prototype.saveState = function (encoded) {
 // A state write goes out once per change (one in flight counts as sent), so that at exit nothing is
 // written that was already on its way: a write arriving after terminated would be refused (cmi5 §8.1.2).
 // One goes at a time: two on their way at once can arrive in either order, and the LRS keeps the last to
-// arrive, so another device could resume from the older. A change made meanwhile goes when it settles.
+// arrive, so another device could resume from the older. A change made meanwhile goes when it settles; the
+// write made as the page closes cannot wait, and goes to EXIT_STATE instead while another is on its way.
 XapiAdapter.prototype.commit = function (keepalive) {
   var self = this;
   this.stateWaiting = !!this.stateInFlight && !keepalive;
   var outcomes = JSON.stringify(this.confirmed);
   var snapshot = this.pendingState + "|" + outcomes;
   if (!this.stateWaiting && this.pendingState && snapshot !== this.sentDocument && (this.pendingState !== this.stateDocument || outcomes !== this.outcomesDocument)) {
-    var body = { state: this.pendingState, savedAt: this.pendingAt || now(), outcomes: JSON.parse(outcomes) };
+    this.revision = (this.revision || 0) + 1;
+    var body = { state: this.pendingState, savedAt: this.pendingAt || now(), revision: this.revision, outcomes: JSON.parse(outcomes) };
+    var stateId = keepalive && this.stateInFlight ? EXIT_STATE : RESUME_STATE;
     this.sentDocument = snapshot;
     this.stateInFlight = (this.stateInFlight || 0) + 1;
     this.stateKeepalive = !!keepalive;
@@ -465,7 +486,7 @@ XapiAdapter.prototype.commit = function (keepalive) {
       if (!self.stateInFlight && self.terminatedQueued && !self.finishing) self.flush();
     };
     var failed = function () { if (self.sentDocument === snapshot) self.sentDocument = null; settled(); };
-    this.request("PUT", "activities/state", this.documentQuery(RESUME_STATE), body, { keepalive: keepalive }).then(function (r) {
+    this.request("PUT", "activities/state", this.documentQuery(stateId), body, { keepalive: keepalive }).then(function (r) {
       if (!r.ok) return failed();
       self.stateDocument = body.state;
       self.outcomesDocument = outcomes;
