@@ -337,3 +337,20 @@ def test_an_edit_rewrites_only_the_lesson_cache_shards_whose_entries_changed(pro
         entry.unlink()  # no package entry: the build comes from the lesson shards
     build(project / "course", project / "from-shards", "--cache-dir", str(cache), "--delivery", "split")
     assert digests(project / "from-shards") == digests(project / "cold")
+
+
+def test_a_lesson_cache_kept_in_one_file_before_the_shards_is_removed_at_the_next_build(project: Path) -> None:
+    """Before the shards, a course's lesson cache was one file beside its folder; nothing reads it now, so a
+    build removes it instead of leaving tens of megabytes behind."""
+    cache = project / "cache"
+    build(project / "course", project / "first", "--cache-dir", str(cache))
+    (folder,) = [p for p in (cache / "lessons").iterdir() if p.is_dir()]
+    old = folder.with_name(f"{folder.name}.pickle")
+    other = folder.with_name(f"{'0' * 64}.pickle")  # another course's old file is that course's to remove
+    old.write_bytes(b"the old single-file cache")
+    other.write_bytes(b"another course's")
+    edit(project / "course" / "lessons" / "second.md", "somewhere to point.", "somewhere else to point.")
+    build(project / "course", project / "second", "--cache-dir", str(cache))
+    assert not old.exists() and other.exists()
+    build(project / "course", project / "cold", "--no-cache")
+    assert digests(project / "second") == digests(project / "cold")

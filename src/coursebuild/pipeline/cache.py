@@ -288,6 +288,8 @@ class LessonCache:
         for name in self._stored.keys() - shards.keys():
             with contextlib.suppress(OSError):
                 (self.path / f"{name}.pickle").unlink()
+        with contextlib.suppress(OSError):  # the whole cache in one file, as coursebuild kept it before the shards
+            self.path.with_name(f"{self.path.name}.pickle").unlink(missing_ok=True)
         self._stored = {name: set(entries) for name, entries in shards.items()}
 
 
