@@ -354,3 +354,40 @@ def test_a_lesson_cache_kept_in_one_file_before_the_shards_is_removed_at_the_nex
     assert not old.exists() and other.exists()
     build(project / "course", project / "cold", "--no-cache")
     assert digests(project / "second") == digests(project / "cold")
+
+
+def test_a_course_tree_hash_follows_what_a_build_reads_and_passes_over_the_rest(tmp_path: Path) -> None:
+    """The build cache's key covers every file of the course, its path and contents, links to files included;
+    Python's byte code and git's folder are passed over, and so are links to folders (a course's files are
+    all inside it, and hashed where they are)."""
+    from coursebuild.pipeline.cache import hash_tree
+
+    course = tmp_path / "course"
+    (course / "lessons").mkdir(parents=True)
+    (course / "lessons" / "one.md").write_text("one")
+    (course / "course.yml").write_text("title: x")
+    (tmp_path / "outside.txt").write_text("linked")
+    (course / "linked.txt").symlink_to(tmp_path / "outside.txt")
+
+    def key() -> str:
+        digest = hashlib.sha256()
+        hash_tree(digest, course, "course")
+        return digest.hexdigest()
+
+    first = key()
+    for passed_over in ("__pycache__/one.cpython-311.pyc", ".git/HEAD", "lessons/stale.pyc"):
+        (course / passed_over).parent.mkdir(exist_ok=True)
+        (course / passed_over).write_text("ignored")
+    (course / "alias").symlink_to(course / "lessons")
+    assert key() == first
+    changes = [
+        lambda: (course / "lessons" / "one.md").write_text("One"),
+        lambda: (tmp_path / "outside.txt").write_text("changed where the link points"),
+        lambda: (course / "lessons" / "one.md").rename(course / "lessons" / "two.md"),
+        lambda: (course / "lessons" / "empty.md").write_text(""),
+    ]
+    seen = {first}
+    for change in changes:
+        change()
+        assert key() not in seen
+        seen.add(key())
