@@ -219,7 +219,7 @@ function newerState(main, atExit) {
 }
 
 // The resume state the LRS holds, unless this browser has a newer one (the learner's last answers before a
-// connection dropped, or a write that an older one overtook on the way): that one wins and is sent again.
+// connection dropped, or a last write that never arrived): that one wins and is sent again.
 XapiAdapter.prototype.restoreState = function (saved) {
   var unsaved = this.load(this.stateKey, null);
   var savedAt = saved && typeof saved.savedAt === "number" ? saved.savedAt : 0;
@@ -490,8 +490,8 @@ XapiAdapter.prototype.commit = function (keepalive) {
       if (!r.ok) return failed();
       self.stateDocument = body.state;
       self.outcomesDocument = outcomes;
-      // The browser's copy stays even now: at exit a write still on its way may land after the last one,
-      // and then the next launch here finds the LRS's copy older than this browser's (restoreState).
+      // The browser's copy stays even now: the exit write may still fail, and the next launch here then
+      // finds the LRS's copy older than this browser's (restoreState); otherwise it forgets the copy.
       settled();
     }, failed);  // kept in pendingState and in this browser; the next commit sends it
   }
