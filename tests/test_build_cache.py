@@ -296,12 +296,23 @@ def test_zips_put_together_from_member_records_are_the_bytes_zipfile_writes(monk
         "lessons/caf\u00e9-\u2603.js".encode().decode("unicode_escape"): "caf\u00e9 \u2603".encode(),
         "runtime/noise.js": noise,
     }
+
+    def at_levels(files: dict[str, bytes], indexes: frozenset[str] = frozenset()) -> dict[str, int]:
+        return {name: write._INDEX_LEVEL if name in indexes else write._LEVEL for name in files}
+
     monkeypatch.setattr(write, "_members", {})
-    assert write.zip_bytes(files) == write._zip_with_zipfile(files)
+    assert write.zip_bytes(files) == write._zip_with_zipfile(files, at_levels(files))
     changed = {**files, "index.html": b"<p>edited</p>", "new.css": b"body{}"}
-    assert write.zip_bytes(changed) == write._zip_with_zipfile(changed)  # some members from the memo
+    assert write.zip_bytes(changed) == write._zip_with_zipfile(changed, at_levels(changed))  # some from the memo
     archive = zipfile.ZipFile(__import__("io").BytesIO(write.zip_bytes(changed)))
     assert archive.testzip() is None and {n: archive.read(n) for n in archive.namelist()} == changed
+    # A search index is deflated at its own level, and its record made at the other level is not reused.
+    index = frozenset({"index.html"})
+    text = {**files, "index.html": " ".join(f"word{i % 97} word{i % 89}" for i in range(20_000)).encode()}
+    plain = write.zip_bytes(text)
+    indexed = write.zip_bytes(text, indexes=index)
+    assert indexed == write._zip_with_zipfile(text, at_levels(text, index)) and indexed != plain
+    assert write.zip_bytes(text) == plain
 
 
 def test_no_model_holds_a_set() -> None:

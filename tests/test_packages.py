@@ -147,3 +147,23 @@ def test_invalid_identifier_is_reported(packages):
 
     messages = _broken(packages, "scorm2004", break_id)
     assert any("'1 bad id' is not a valid xs:ID" in m for m in messages)
+
+
+def test_a_split_course_s_search_index_is_deflated_at_its_own_level_and_the_rest_at_six():
+    """Search indexes are plain text read only on a search, and deflate faster a level down (a real
+    course's: a small one's index can come out the same at either level)."""
+    import zlib
+
+    from coursebuild.pipeline import write
+
+    result = build_course(
+        Path(__file__).parent.parent / "courses" / "foundational", ["scorm2004"], None, delivery="split"
+    )
+    assert result.ok and result.site is not None
+    with zipfile.ZipFile(io.BytesIO(result.packages["scorm2004"])) as archive:
+        deflated = {i.filename: i for i in archive.infolist() if i.compress_type == zipfile.ZIP_DEFLATED}
+        assert result.site.indexes and result.site.indexes <= deflated.keys()
+        for name, info in deflated.items():
+            level = write._INDEX_LEVEL if name in result.site.indexes else write._LEVEL
+            compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+            assert info.compress_size == len(compressor.compress(archive.read(name)) + compressor.flush()), name

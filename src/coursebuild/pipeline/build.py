@@ -287,7 +287,8 @@ def _package(
         for fmt in formats or result.course.config.formats:
             target = get_target(fmt)
             target.embedded_lrs = embedded_lrs
-            result.packages[fmt] = zip_bytes(target.package(result.site, result.problems), memo, workers)
+            files = target.package(result.site, result.problems)
+            result.packages[fmt] = zip_bytes(files, memo, workers, result.site.indexes)
     finally:
         if memo is not None:
             memo.save()

@@ -355,6 +355,7 @@ class Site:
     course: Course
     catalogue: Catalogue | None = None
     translation: str | None = None  # the language of a translated build (`--lang`), None for the source
+    indexes: frozenset[str] = frozenset()  # files read only on a search (see coursebuild.pipeline.write)
 
 
 def render_course(
@@ -447,7 +448,8 @@ def _render(
         files["runtime/" + path.name] = path.read_bytes()
     for asset in sorted(course.assets):
         files[asset] = (course.root / asset).read_bytes()
-    return Site(files, course, catalogue, translation.language if translation else None)
+    indexes = frozenset(data.get("searchFiles", []))
+    return Site(files, course, catalogue, translation.language if translation else None, indexes)
 
 
 def merge_language_maps(translated: Any, source: Any, language: str) -> None:
