@@ -268,3 +268,20 @@ def test_the_attempt_limit_is_enforced(page, launch_in_lms, packages):
     assert course.frame.locator("#cb-assessment button[type=submit]").is_disabled()
     finish(session)
     assert cmi(session)["core"]["lesson_status"] == "failed"
+
+
+def test_the_contents_open_again_when_a_narrow_frame_widens(page, launch_in_lms, packages):
+    """On a narrow screen the contents list starts folded. An LMS may size its frame only after the course
+    has started (seen in CI: a frame still narrow when the runtime looked), and a tablet may be turned
+    round; on a wide screen the theme hides the toggle, so the list must open again when the frame widens,
+    and fold again when it narrows."""
+    contents_open = "document.querySelector('.course-nav__details').open"
+    page.set_viewport_size({"width": 400, "height": 800})
+    session, course = launch(page, launch_in_lms, packages, "scorm2004")
+    assert course.frame.evaluate(contents_open) is False
+    page.set_viewport_size({"width": 1280, "height": 800})
+    course.frame.wait_for_function(contents_open, timeout=5000)
+    course.open("lesson-types")  # through a link in the list, which is visible again
+    page.set_viewport_size({"width": 400, "height": 800})
+    course.frame.wait_for_function(f"!{contents_open}", timeout=5000)
+    finish(session)

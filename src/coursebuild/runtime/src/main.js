@@ -13,7 +13,7 @@ import {
 } from "./context.js";
 import { $, $all, now } from "./helpers.js";
 import { retryLesson } from "./lessons.js";
-import { foldContents, show } from "./navigation.js";
+import { foldContentsWhenNarrow, show } from "./navigation.js";
 import { courseResult, findAssessedRequirements, save } from "./progress.js";
 import { checkQuestion, moveItem, restoreResponse, showFeedback } from "./questions.js";
 import { printCertificate } from "./results.js";
@@ -105,7 +105,7 @@ function begin(saved) {
   });
   setUpAttempt();
   document.addEventListener("click", onClick);
-  foldContents();
+  foldContentsWhenNarrow();
   if (adapter.primary.returnUrl && adapter.primary.returnUrl()) $("[data-exit]").hidden = false;
   var form = $("#cb-assessment");
   if (form) form.addEventListener("submit", submitAssessment);

@@ -14,6 +14,14 @@ function foldContents() {
   if (details) details.open = !narrow.matches;
 }
 
+// The width can change after start: an LMS that shows or sizes its frame late, a tablet turned round. On a
+// wide screen the theme hides the list's toggle, so a list folded while the frame was narrow must open.
+function foldContentsWhenNarrow() {
+  foldContents();
+  if (narrow.addEventListener) narrow.addEventListener("change", foldContents);
+  else if (narrow.addListener) narrow.addListener(foldContents);  // Safari before 14
+}
+
 // A large course folds its contents by module (split delivery): open the current lesson's module when the
 // learner moves into it, and leave it as the learner set it while they stay there.
 var openedGroup = null;
@@ -51,4 +59,4 @@ function show(index, focus) {
   persist();
 }
 
-export { foldContents, show };
+export { foldContentsWhenNarrow, show };
